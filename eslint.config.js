@@ -1,0 +1,69 @@
+// Lint: typescript-eslint strict type-checked, plus the layer boundaries of HOUSE_STYLE.md.
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import importX from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+// Each layer may import only the layers listed after it (HOUSE_STYLE.md §3).
+const layers = {
+  core: [],
+  executor: ['core'],
+  dify: ['core'],
+  config: ['core'],
+  assertions: ['core'],
+  store: ['core'],
+  queue: ['core', 'executor'],
+  simulator: ['core'],
+  run: ['core', 'executor', 'dify', 'config', 'assertions', 'store', 'queue'],
+  report: ['core', 'run', 'executor', 'store', 'assertions'],
+  optimizer: ['core', 'run', 'executor', 'dify', 'config', 'store', 'assertions'],
+  cli: ['core', 'run', 'report', 'optimizer', 'executor', 'dify', 'config', 'store', 'simulator'],
+};
+const zones = Object.entries(layers).flatMap(([layer, allowed]) =>
+  Object.keys(layers)
+    .filter((other) => other !== layer && !allowed.includes(other))
+    .map((other) => ({
+      target: `./src/${layer}`,
+      from: `./src/${other}`,
+      message: `${layer}/ must not import ${other}/ (HOUSE_STYLE.md §3).`,
+    })),
+);
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'reports/', '.stryker-tmp/', 'node_modules/', 'bench/results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones }],
+      'import-x/no-default-export': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'No barrels: export names one by one.' },
+      ],
+    },
+    settings: {
+      'import-x/resolver': { node: { extensions: ['.ts', '.js'] } },
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '*.config.ts'],
+    extends: [tseslint.configs.disableTypeChecked],
+    rules: { 'import-x/no-default-export': 'off' },
+  },
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  prettier,
+);

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { CancellationToken } from './cancellation-token.js';
+import { cancelTask } from './cancel-task.js';
+import { parseExecutionPolicy, type ExecutionPolicy } from './execution-policy.js';
+import { CancelledError, SchedulerError } from './executor-error.js';
+import type { ExecutorObserver, TaskFunction } from './executor-observer.js';
+import type { RunExecutionResult, RunManifest } from './run-execution-result.js';
+import { computeRunStatistics } from './run-statistics.js';
+import { createTaskResult, type TaskResult } from './task-result.js';
+import { createTask, type Task } from './task.js';
+
+/** What an executor is built with. */
+export interface ExecutorOptions {
+  /** Runs one attempt of one task. */
+  readonly taskFn: TaskFunction;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Uniform in [0, 1), for backoff jitter. @default Math.random */
+  readonly random?: () => number;
+  readonly observer?: ExecutorObserver;
+  /** @default crypto.randomUUID */
+  readonly createRunId?: () => string;
+}
+
+/** How to run one manifest. */
+export interface RunOptions {
+  /** Cancels the run; finished results are kept, the rest end cancelled. */
+  readonly token?: CancellationToken;
+  readonly signal?: AbortSignal;
+  /** Called with each result as its task ends, before the run is over. */
+  readonly onResult?: (result: TaskResult, index: number) => void;
+}
+
+/** A run's tasks in input order; an ended task's place is empty. */
+export type RunTasks = readonly (Task | undefined)[];
+
+/** What {@link ExecutorBase.executeTasks} gets. */
+export interface ExecutionContext {
+  readonly policy: ExecutionPolicy;
+  readonly signal: AbortSignal;
+  /** Must be called once per task, the moment it reaches a terminal state. */
+  readonly onTaskEnd: (task: Task) => void;
+}
+
+/**
+ * A run in three steps (template method): validate the manifest and build its tasks, let the
+ * subclass execute them, and aggregate every task's result with the run's statistics.
+ */
+export abstract class ExecutorBase {
+  protected readonly taskFn: TaskFunction;
+  protected readonly clock: Clock;
+  protected readonly random: () => number;
+  protected readonly observer: ExecutorObserver;
+  readonly #createRunId: () => string;
+
+  constructor(options: ExecutorOptions) {
+    this.taskFn = options.taskFn;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.observer = options.observer ?? {};
+    this.#createRunId = options.createRunId ?? randomUUID;
+  }
+
+  /**
+   * Runs every case of a manifest and returns one result per case, in input order.
+   * @throws SchedulerError (`E_MANIFEST_INVALID`, `E_MANIFEST_EMPTY`) or PolicyValidationError
+   * (`E_POLICY_INVALID`) before anything runs; a cancelled run is a result, not an error.
+   */
+  async runManifest(manifest: RunManifest, options: RunOptions = {}): Promise<RunExecutionResult> {
+    const { policy, tasks } = this.#prepare(manifest);
+    const signal = combineSignals(options.token?.signal, options.signal);
+    const results = new Array<TaskResult>(tasks.length);
+    const { onResult } = options;
+    const onTaskEnd = (task: Task): void => {
+      const result = createTaskResult(task);
+      results[task.index] = result;
+      // The result replaces the task, so a long run holds one or the other, never both.
+      tasks[task.index] = undefined;
+      this.observer.onTaskEnd?.(task);
+      onResult?.(result, task.index);
+    };
+    const startedAt = this.clock.now();
+    await this.executeTasks(tasks, { policy, signal, onTaskEnd });
+    const finishedAt = this.clock.now();
+    // A subclass that left a task unfinished must not drop it: it is reported as cancelled.
+    const leftReason: unknown = signal.reason ?? new CancelledError('not run by the executor');
+    for (const task of tasks) {
+      if (task !== undefined && cancelTask(task, leftReason, finishedAt)) onTaskEnd(task);
+    }
+    const totalDurationMs = finishedAt - startedAt;
+    return {
+      runId: manifest.runId ?? this.#createRunId(),
+      workflowId: manifest.workflowId,
+      workflowVersion: manifest.workflowVersion,
+      promptVariant: manifest.promptVariant,
+      startedAt,
+      finishedAt,
+      totalDurationMs,
+      taskResults: results,
+      statistics: computeRunStatistics(results, totalDurationMs),
+      metadata: manifest.metadata ?? {},
+    };
+  }
+
+  /**
+   * Runs the tasks to terminal states, calling `context.onTaskEnd` for each as it ends. A task's
+   * place in `tasks` is emptied once it has ended (its result is kept instead).
+   */
+  protected abstract executeTasks(tasks: RunTasks, context: ExecutionContext): Promise<void>;
+
+  #prepare(manifest: RunManifest): { policy: ExecutionPolicy; tasks: (Task | undefined)[] } {
+    // Checked as unknown: JavaScript callers are not held to the types.
+    const raw: unknown = manifest;
+    if (typeof raw !== 'object' || raw === null) {
+      throw new SchedulerError('E_MANIFEST_INVALID', 'a run needs a manifest');
+    }
+    const { workflowId, cases, promptVariant } = manifest;
+    const id: unknown = workflowId;
+    if (typeof id !== 'string' || id === '') {
+      throw new SchedulerError('E_MANIFEST_INVALID', 'the manifest needs a non-empty workflowId');
+    }
+    const list: unknown = cases;
+    if (!Array.isArray(list)) {
+      throw new SchedulerError('E_MANIFEST_INVALID', 'the manifest needs a list of cases');
+    }
+    if (cases.length === 0) {
+      throw new SchedulerError('E_MANIFEST_EMPTY', `workflow ${workflowId} has no cases to run`);
+    }
+    // Validated again here, whatever built the policy: defence in depth.
+    const policy = parseExecutionPolicy(manifest.policy);
+    const now = this.clock.now();
+    const seen = new Set<string>();
+    const tasks = new Array<Task | undefined>(cases.length);
+    for (let index = 0; index < cases.length; index += 1) {
+      const task = createTask(cases[index], policy, { workflowId, promptVariant, index, now });
+      if (seen.has(task.id)) {
+        throw new SchedulerError(
+          'E_MANIFEST_INVALID',
+          `case id ${task.id} appears twice (case ${index + 1}); ids must be unique`,
+        );
+      }
+      seen.add(task.id);
+      tasks[index] = task;
+    }
+    return { policy, tasks };
+  }
+}
+
+function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  if (present.length === 1) return present[0] as AbortSignal;
+  return present.length === 0 ? new AbortController().signal : AbortSignal.any(present);
+}

@@ -1,0 +1,101 @@
+import type { TaskResult } from './task-result.js';
+import type { TaskStatus } from './task-status.js';
+
+/** Latency of completed tasks' last attempts, in milliseconds; all 0 when none completed. */
+export interface LatencyStatistics {
+  readonly minMs: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p95Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/** The figures of one run. "Completed" means succeeded, failed, timeout or error. */
+export interface RunStatistics {
+  readonly total: number;
+  readonly byStatus: Readonly<Record<TaskStatus, number>>;
+  readonly completed: number;
+  /** succeeded / completed; 0 when nothing completed. */
+  readonly successRate: number;
+  /** Attempts beyond the first, summed over every task. */
+  readonly totalRetries: number;
+  /** Sum of completed tasks' durations, first start to finish. */
+  readonly totalDurationMs: number;
+  readonly averageDurationMs: number;
+  readonly latency: LatencyStatistics;
+  readonly totalTokens: number;
+  readonly totalCost: number;
+  /** Completed tasks per second of wall time. */
+  readonly throughputPerSecond: number;
+}
+
+/**
+ * The `p`-th percentile (0..100) of ascending `sorted`, interpolating linearly between the
+ * closest ranks: for [1,2,3,4,5], p50 = 3, p95 = 4.8, p99 = 4.96. 0 for no values.
+ */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  const rank = (Math.min(100, Math.max(0, p)) / 100) * (n - 1);
+  const lower = Math.floor(rank);
+  const low = sorted[lower] as number;
+  if (lower === n - 1) return low;
+  return low + (rank - lower) * ((sorted[lower + 1] as number) - low);
+}
+
+/**
+ * Computes a run's statistics from its results and its wall time.
+ */
+export function computeRunStatistics(
+  results: readonly TaskResult[],
+  wallTimeMs: number,
+): RunStatistics {
+  const byStatus: Record<TaskStatus, number> = {
+    pending: 0,
+    queued: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    timeout: 0,
+    cancelled: 0,
+    error: 0,
+  };
+  const latencies = new Float64Array(results.length);
+  let completed = 0;
+  let totalRetries = 0;
+  let totalDurationMs = 0;
+  let totalTokens = 0;
+  let totalCost = 0;
+  for (const result of results) {
+    byStatus[result.status] += 1;
+    totalRetries += Math.max(0, result.attempts - 1);
+    totalTokens += result.tokens ?? 0;
+    totalCost += result.cost ?? 0;
+    if (result.status === 'cancelled') continue;
+    totalDurationMs += result.timings.totalMs ?? 0;
+    latencies[completed] = result.timings.durationMs ?? 0;
+    completed += 1;
+  }
+  const sorted = latencies.subarray(0, completed).sort();
+  return {
+    total: results.length,
+    byStatus,
+    completed,
+    successRate: completed === 0 ? 0 : byStatus.succeeded / completed,
+    totalRetries,
+    totalDurationMs,
+    averageDurationMs: completed === 0 ? 0 : totalDurationMs / completed,
+    latency: {
+      minMs: completed === 0 ? 0 : (sorted[0] as number),
+      p50Ms: percentile(sorted, 50),
+      p90Ms: percentile(sorted, 90),
+      p95Ms: percentile(sorted, 95),
+      p99Ms: percentile(sorted, 99),
+      maxMs: completed === 0 ? 0 : (sorted[completed - 1] as number),
+    },
+    totalTokens,
+    totalCost,
+    throughputPerSecond: wallTimeMs > 0 ? completed / (wallTimeMs / 1000) : 0,
+  };
+}

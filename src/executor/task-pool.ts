@@ -1,0 +1,380 @@
+import { getEventListeners } from 'node:events';
+import { sleep, type Clock, type TimerHandle } from '../core/clock.js';
+import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
+import { computeBackoffMs } from './backoff.js';
+import { cancelTask } from './cancel-task.js';
+import { classifyFailure, type FailureClass } from './classify-failure.js';
+import type { RetryPolicy } from './execution-policy.js';
+import { TaskTimeoutError } from './executor-error.js';
+import type { ExecutorObserver, TaskFunction } from './executor-observer.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { Task } from './task.js';
+
+/** Tasks in input order; a task's place may be emptied once it has ended. */
+export type PoolTasks = readonly (Task | undefined)[];
+
+/** What every pool of one run shares. */
+export interface PoolSettings {
+  readonly taskFn: TaskFunction;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly retry: RetryPolicy;
+  readonly concurrency: AdaptiveConcurrency;
+  readonly rateLimiter: RateLimiter | undefined;
+  readonly observer: ExecutorObserver;
+  /** Called once per task, the moment it reaches a terminal state. */
+  readonly onTaskEnd: (task: Task) => void;
+  /** No attempt starts before `until` (epoch ms): a target's retry-after, shared by the run. */
+  readonly hold: { until: number };
+}
+
+/** A place for one attempt in flight; its abort controller is reused while nobody listens to it. */
+interface Slot {
+  controller: AbortController;
+  task: Task | undefined;
+  deadline: number;
+  /** Bumped whenever the slot's attempt ends, so a late settlement is recognised and ignored. */
+  epoch: number;
+}
+
+/**
+ * Runs the tasks `tasks[start..end)` as a continuous pool: at most `concurrency.limit` in flight,
+ * a rate-limit token per attempt, retries with backoff, one shared timer for every timeout, and
+ * every wait abortable through `signal`. Resolves when each of its tasks is terminal.
+ */
+export class TaskPool {
+  readonly #settings: PoolSettings;
+  readonly #tasks: PoolTasks;
+  readonly #end: number;
+  readonly #signal: AbortSignal;
+  readonly #slots: Slot[] = [];
+  readonly #free: Slot[] = [];
+  readonly #backoffs = new Map<Task, TimerHandle>();
+  #ready: Task[] = [];
+  #readyHead = 0;
+  #next: number;
+  /** Tasks holding a place: running, or waiting for a token or the hold to pass. */
+  #active = 0;
+  #gated = 0;
+  #stopped = false;
+  #deadlineTimer: TimerHandle | undefined = undefined;
+  #armedFor = Infinity;
+  #resolve: (() => void) | undefined = undefined;
+  readonly #onAbort = (): void => {
+    this.#shutdown(this.#signal.reason);
+  };
+
+  constructor(
+    settings: PoolSettings,
+    tasks: PoolTasks,
+    range: { readonly start: number; readonly end: number },
+    signal: AbortSignal,
+  ) {
+    this.#settings = settings;
+    this.#tasks = tasks;
+    this.#next = range.start;
+    this.#end = range.end;
+    this.#signal = signal;
+  }
+
+  /** Tasks running now. */
+  get running(): number {
+    return this.#active - this.#gated;
+  }
+
+  /** Tasks waiting for a rate-limit token or a target's retry-after. */
+  get waitingForRateLimit(): number {
+    return this.#gated;
+  }
+
+  /** Tasks waiting out a retry backoff. */
+  get inBackoff(): number {
+    return this.#backoffs.size;
+  }
+
+  /** Runs every task of the range to a terminal state. */
+  run(): Promise<void> {
+    const done = new Promise<void>((resolve) => {
+      this.#resolve = resolve;
+    });
+    const now = this.#settings.clock.now();
+    for (let i = this.#next; i < this.#end; i += 1)
+      (this.#tasks[i] as Task).transition('queued', now);
+    if (this.#signal.aborted) {
+      this.#shutdown(this.#signal.reason);
+    } else {
+      this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+      this.#pump();
+    }
+    return done;
+  }
+
+  #takeReady(): Task | undefined {
+    if (this.#readyHead < this.#ready.length) {
+      const task = this.#ready[this.#readyHead] as Task;
+      this.#readyHead += 1;
+      if (this.#readyHead === this.#ready.length) {
+        this.#ready = [];
+        this.#readyHead = 0;
+      }
+      return task;
+    }
+    if (this.#next < this.#end) {
+      const task = this.#tasks[this.#next] as Task;
+      this.#next += 1;
+      return task;
+    }
+    return undefined;
+  }
+
+  #pump(): void {
+    while (!this.#stopped && this.#active < this.#settings.concurrency.limit) {
+      const task = this.#takeReady();
+      if (task === undefined) break;
+      this.#active += 1;
+      this.#admit(task);
+    }
+    this.#checkDone();
+  }
+
+  #admit(task: Task): void {
+    const { clock, rateLimiter, hold } = this.#settings;
+    if (hold.until > clock.now() || (rateLimiter !== undefined && !rateLimiter.tryAcquire())) {
+      this.#gated += 1;
+      this.#admitLater().then(
+        (admitted) => {
+          this.#gated -= 1;
+          if (admitted) {
+            this.#launch(task);
+          } else {
+            this.#active -= 1;
+            cancelTask(task, this.#signal.reason, clock.now());
+            this.#settings.onTaskEnd(task);
+            this.#checkDone();
+          }
+        },
+        // #admitLater never rejects.
+        () => undefined,
+      );
+      return;
+    }
+    this.#launch(task);
+  }
+
+  /** Waits out the hold and takes a token; false when the run was stopped meanwhile. */
+  async #admitLater(): Promise<boolean> {
+    const { clock, rateLimiter, hold } = this.#settings;
+    const signal = this.#signal;
+    try {
+      for (let waitMs = hold.until - clock.now(); waitMs > 0; waitMs = hold.until - clock.now()) {
+        await sleep(clock, waitMs, { signal });
+      }
+      await rateLimiter?.acquire(1, { signal });
+    } catch {
+      return false;
+    }
+    return !signal.aborted;
+  }
+
+  #launch(task: Task): void {
+    const { clock, taskFn, observer } = this.#settings;
+    const now = clock.now();
+    task.transition('running', now);
+    const slot = this.#free.pop() ?? this.#newSlot();
+    const reusable =
+      !slot.controller.signal.aborted &&
+      getEventListeners(slot.controller.signal, 'abort').length === 0;
+    if (!reusable) slot.controller = new AbortController();
+    slot.task = task;
+    slot.deadline = now + task.timeoutMs;
+    const epoch = slot.epoch;
+    if (slot.deadline < this.#armedFor) this.#armDeadline(slot.deadline, now);
+    observer.onTaskStart?.(task);
+    let attempt: Promise<unknown>;
+    try {
+      attempt = Promise.resolve(taskFn(task, slot.controller.signal));
+    } catch (thrown) {
+      // Whatever was thrown is classified as it is, Error or not.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      attempt = Promise.reject(thrown);
+    }
+    attempt.then(
+      (output) => {
+        this.#settled(slot, epoch, true, output);
+      },
+      (thrown: unknown) => {
+        this.#settled(slot, epoch, false, thrown);
+      },
+    );
+  }
+
+  #newSlot(): Slot {
+    const slot: Slot = {
+      controller: new AbortController(),
+      task: undefined,
+      deadline: 0,
+      epoch: 0,
+    };
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  /** Frees the slot of an attempt that ended and returns its task. */
+  #release(slot: Slot): Task {
+    const task = slot.task as Task;
+    slot.epoch += 1;
+    slot.task = undefined;
+    this.#free.push(slot);
+    this.#active -= 1;
+    return task;
+  }
+
+  #settled(slot: Slot, epoch: number, ok: boolean, value: unknown): void {
+    // A timeout or a cancellation already ended this attempt.
+    if (slot.epoch !== epoch) return;
+    const task = this.#release(slot);
+    if (ok) {
+      task.finish('succeeded', this.#settings.clock.now(), { output: value });
+      this.#changeConcurrency(() => {
+        this.#settings.concurrency.onSuccess();
+      });
+      this.#settings.onTaskEnd(task);
+    } else {
+      this.#failed(task, classifyFailure(value), false);
+    }
+    this.#pump();
+  }
+
+  #failed(task: Task, failure: FailureClass, timedOut: boolean): void {
+    const { clock, retry, random, hold, observer } = this.#settings;
+    const { hints, error } = failure;
+    const now = clock.now();
+    if (hints.rateLimited === true) {
+      this.#changeConcurrency(() => {
+        this.#settings.concurrency.onRateLimited(hints.concurrencyLimit);
+      });
+      if (hints.retryAfterMs !== undefined) {
+        hold.until = Math.max(hold.until, now + hints.retryAfterMs);
+      }
+    }
+    if (failure.kind === 'retryable' && task.attempts < task.maxAttempts) {
+      task.transition('queued', now);
+      task.lastError = error;
+      const delayMs = Math.max(
+        computeBackoffMs(retry, task.attempts, random),
+        hints.retryAfterMs ?? 0,
+      );
+      observer.onTaskRetry?.(task, error, delayMs);
+      if (delayMs > 0) {
+        this.#backoffs.set(
+          task,
+          clock.setTimer(() => {
+            this.#backoffs.delete(task);
+            this.#ready.push(task);
+            this.#pump();
+          }, delayMs),
+        );
+      } else {
+        this.#ready.push(task);
+      }
+      return;
+    }
+    const status = failure.kind === 'unexpected' ? 'error' : timedOut ? 'timeout' : 'failed';
+    task.finish(status, now, { error });
+    this.#settings.onTaskEnd(task);
+  }
+
+  #changeConcurrency(change: () => void): void {
+    const before = this.#settings.concurrency.limit;
+    change();
+    const after = this.#settings.concurrency.limit;
+    if (after !== before) this.#settings.observer.onConcurrencyChange?.(after);
+  }
+
+  #armDeadline(deadline: number, now: number): void {
+    const { clock } = this.#settings;
+    if (this.#deadlineTimer !== undefined) clock.clearTimer(this.#deadlineTimer);
+    this.#armedFor = deadline;
+    this.#deadlineTimer = clock.setTimer(
+      () => {
+        this.#sweepDeadlines();
+      },
+      Math.max(1, Math.ceil(deadline - now)),
+    );
+  }
+
+  /** Times out every attempt past its deadline, then re-arms for the earliest one left. */
+  #sweepDeadlines(): void {
+    this.#deadlineTimer = undefined;
+    this.#armedFor = Infinity;
+    const now = this.#settings.clock.now();
+    let earliest = Infinity;
+    for (const slot of this.#slots) {
+      const task = slot.task;
+      if (task === undefined) continue;
+      if (slot.deadline > now) {
+        earliest = Math.min(earliest, slot.deadline);
+        continue;
+      }
+      const controller = slot.controller;
+      this.#release(slot);
+      const timeout = new TaskTimeoutError({
+        taskId: task.id,
+        timeoutMs: task.timeoutMs,
+        elapsedMs: now - (task.attemptStartedAt as number),
+      });
+      controller.abort(timeout);
+      this.#failed(
+        task,
+        { kind: 'retryable', hints: {}, error: { code: timeout.code, message: timeout.message } },
+        true,
+      );
+    }
+    if (earliest !== Infinity && !this.#stopped) this.#armDeadline(earliest, now);
+    this.#pump();
+  }
+
+  /** Stops the pool: nothing new starts, and every task not finished ends cancelled. */
+  #shutdown(reason: unknown): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const { clock, onTaskEnd } = this.#settings;
+    const now = clock.now();
+    for (const slot of this.#slots) {
+      if (slot.task === undefined) continue;
+      const controller = slot.controller;
+      const task = this.#release(slot);
+      controller.abort(reason);
+      cancelTask(task, reason, now);
+      onTaskEnd(task);
+    }
+    for (const [task, timer] of this.#backoffs) {
+      clock.clearTimer(timer);
+      cancelTask(task, reason, now);
+      onTaskEnd(task);
+    }
+    this.#backoffs.clear();
+    for (let task = this.#takeReady(); task !== undefined; task = this.#takeReady()) {
+      cancelTask(task, reason, now);
+      onTaskEnd(task);
+    }
+    this.#checkDone();
+  }
+
+  #checkDone(): void {
+    const idle =
+      this.#active === 0 &&
+      this.#backoffs.size === 0 &&
+      this.#readyHead === this.#ready.length &&
+      this.#next >= this.#end;
+    if (!idle || this.#resolve === undefined) return;
+    if (this.#deadlineTimer !== undefined) {
+      this.#settings.clock.clearTimer(this.#deadlineTimer);
+      this.#deadlineTimer = undefined;
+    }
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve();
+  }
+}

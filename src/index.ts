@@ -1,0 +1,54 @@
+// The public API of dify-autoopt, named export by export.
+export { AutoOptError, type AutoOptErrorOptions } from './core/autoopt-error.js';
+export { systemClock, sleep, type Clock, type TimerHandle } from './core/clock.js';
+export { readRetryHints, type RetryHints } from './core/retry-hints.js';
+export { AdaptiveConcurrency } from './executor/adaptive-concurrency.js';
+export { computeBackoffMs } from './executor/backoff.js';
+export { CancellationToken } from './executor/cancellation-token.js';
+export { classifyFailure, type FailureClass } from './executor/classify-failure.js';
+export { ConcurrentExecutor } from './executor/concurrent-executor.js';
+export {
+  executionPolicySchema,
+  parseExecutionPolicy,
+  type ExecutionPolicy,
+  type ExecutionPolicyInput,
+  type RetryPolicy,
+} from './executor/execution-policy.js';
+export {
+  ExecutorBase,
+  type ExecutionContext,
+  type ExecutorOptions,
+  type RunOptions,
+} from './executor/executor-base.js';
+export {
+  CancelledError,
+  ExecutorError,
+  InvalidTransitionError,
+  NonRetryableError,
+  PolicyValidationError,
+  RateLimitError,
+  SchedulerError,
+  TaskExecutionError,
+  TaskTimeoutError,
+  type PolicyIssue,
+} from './executor/executor-error.js';
+export type { ExecutorObserver, TaskFunction } from './executor/executor-observer.js';
+export { RateLimiter, type RateLimiterOptions } from './executor/rate-limiter.js';
+export type { RunExecutionResult, RunManifest } from './executor/run-execution-result.js';
+export {
+  computeRunStatistics,
+  percentile,
+  type LatencyStatistics,
+  type RunStatistics,
+} from './executor/run-statistics.js';
+export { createTaskResult, type TaskResult, type TaskTimings } from './executor/task-result.js';
+export { TaskScheduler } from './executor/task-scheduler.js';
+export {
+  TaskStatus,
+  assertTransition,
+  canTransition,
+  isSuccessStatus,
+  isTerminalStatus,
+  type TerminalTaskStatus,
+} from './executor/task-status.js';
+export { Task, createTask, type TaskError, type TestCase } from './executor/task.js';
