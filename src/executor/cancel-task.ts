@@ -10,12 +10,9 @@ export function cancellationError(reason: unknown): TaskError {
   return { code: 'E_CANCELLED', message: typeof reason === 'string' ? reason : 'cancelled' };
 }
 
-/**
- * Ends a task that did not finish as cancelled, from whatever state it is in.
- * @returns false when the task had already ended.
- */
-export function cancelTask(task: Task, reason: unknown, at: number): boolean {
-  if (isTerminalStatus(task.status)) return false;
-  task.finish('cancelled', at, { error: cancellationError(reason) });
-  return true;
+/** Ends a task that did not finish as cancelled, from whatever state it is in; an ended task stays as it is. */
+export function cancelTask(task: Task, reason: unknown, at: number): void {
+  if (!isTerminalStatus(task.status)) {
+    task.finish('cancelled', at, { error: cancellationError(reason) });
+  }
 }

@@ -61,7 +61,7 @@ export function parseExecutionPolicy(input: unknown): ExecutionPolicy {
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue): PolicyIssue => {
     const path =
-      issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+      issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;
     return {
       field: path.length === 0 ? '(policy)' : path.map(String).join('.'),
       value: valueAt(input, path),
@@ -72,10 +72,6 @@ export function parseExecutionPolicy(input: unknown): ExecutionPolicy {
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = Reflect.get(value, key);
-  }
-  return value;
+  // A schema issue's path only ever runs through objects the schema accepted as objects.
+  return path.reduce<unknown>((value, key) => Reflect.get(value as object, key), root);
 }

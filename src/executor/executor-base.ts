@@ -83,10 +83,13 @@ export abstract class ExecutorBase {
     const startedAt = this.clock.now();
     await this.executeTasks(tasks, { policy, signal, onTaskEnd });
     const finishedAt = this.clock.now();
-    // A subclass that left a task unfinished must not drop it: it is reported as cancelled.
+    // A task still here was never reported: a subclass left it. It is reported now, as
+    // cancelled if it did not finish, never dropped.
     const leftReason: unknown = signal.reason ?? new CancelledError('not run by the executor');
     for (const task of tasks) {
-      if (task !== undefined && cancelTask(task, leftReason, finishedAt)) onTaskEnd(task);
+      if (task === undefined) continue;
+      cancelTask(task, leftReason, finishedAt);
+      onTaskEnd(task);
     }
     const totalDurationMs = finishedAt - startedAt;
     return {

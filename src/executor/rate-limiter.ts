@@ -144,15 +144,14 @@ export class RateLimiter {
   }
 
   #drop(waiter: Waiter): void {
+    const wasHead = this.#waiters[this.#head] === waiter;
     waiter.done = true;
     waiter.reject(waiter.signal?.reason);
-    this.#skipDone();
-    // The head may have changed: serve again from scratch.
-    if (this.#timer !== undefined) {
-      this.#clock.clearTimer(this.#timer);
-      this.#timer = undefined;
-    }
-    if (this.#head < this.#waiters.length) this.#serve();
+    // Behind the head, nothing changes: the entry is skipped when its turn comes. The head
+    // always has a timer armed; a new head is served afresh.
+    if (!wasHead) return;
+    this.#clock.clearTimer(this.#timer as TimerHandle);
+    this.#serve();
   }
 
   #skipDone(): void {

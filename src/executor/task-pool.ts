@@ -55,7 +55,6 @@ export class TaskPool {
   #next: number;
   /** Tasks holding a place: running, or waiting for a token or the hold to pass. */
   #active = 0;
-  #gated = 0;
   #stopped = false;
   #deadlineTimer: TimerHandle | undefined = undefined;
   #armedFor = Infinity;
@@ -75,21 +74,6 @@ export class TaskPool {
     this.#next = range.start;
     this.#end = range.end;
     this.#signal = signal;
-  }
-
-  /** Tasks running now. */
-  get running(): number {
-    return this.#active - this.#gated;
-  }
-
-  /** Tasks waiting for a rate-limit token or a target's retry-after. */
-  get waitingForRateLimit(): number {
-    return this.#gated;
-  }
-
-  /** Tasks waiting out a retry backoff. */
-  get inBackoff(): number {
-    return this.#backoffs.size;
   }
 
   /** Runs every task of the range to a terminal state. */
@@ -140,29 +124,14 @@ export class TaskPool {
   #admit(task: Task): void {
     const { clock, rateLimiter, hold } = this.#settings;
     if (hold.until > clock.now() || (rateLimiter !== undefined && !rateLimiter.tryAcquire())) {
-      this.#gated += 1;
-      this.#admitLater().then(
-        (admitted) => {
-          this.#gated -= 1;
-          if (admitted) {
-            this.#launch(task);
-          } else {
-            this.#active -= 1;
-            cancelTask(task, this.#signal.reason, clock.now());
-            this.#settings.onTaskEnd(task);
-            this.#checkDone();
-          }
-        },
-        // #admitLater never rejects.
-        () => undefined,
-      );
+      void this.#admitLater(task);
       return;
     }
     this.#launch(task);
   }
 
-  /** Waits out the hold and takes a token; false when the run was stopped meanwhile. */
-  async #admitLater(): Promise<boolean> {
+  /** Waits out the hold and a rate-limit token, then launches; cancels if the run stops first. */
+  async #admitLater(task: Task): Promise<void> {
     const { clock, rateLimiter, hold } = this.#settings;
     const signal = this.#signal;
     try {
@@ -171,9 +140,16 @@ export class TaskPool {
       }
       await rateLimiter?.acquire(1, { signal });
     } catch {
-      return false;
+      // Only an abort of the run ends these waits early.
     }
-    return !signal.aborted;
+    if (!signal.aborted) {
+      this.#launch(task);
+      return;
+    }
+    this.#active -= 1;
+    cancelTask(task, signal.reason, clock.now());
+    this.#settings.onTaskEnd(task);
+    this.#checkDone();
   }
 
   #launch(task: Task): void {
@@ -336,7 +312,7 @@ export class TaskPool {
 
   /** Stops the pool: nothing new starts, and every task not finished ends cancelled. */
   #shutdown(reason: unknown): void {
-    if (this.#stopped) return;
+    // Called once: from run() for a signal aborted already, or else by the abort listener.
     this.#stopped = true;
     const { clock, onTaskEnd } = this.#settings;
     const now = clock.now();

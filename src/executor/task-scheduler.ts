@@ -52,7 +52,9 @@ export class TaskScheduler extends ConcurrentExecutor {
     // Batches never admitted: reported, not dropped.
     const now = this.clock.now();
     for (const task of tasks) {
-      if (task !== undefined && cancelTask(task, signal.reason, now)) onTaskEnd(task);
+      if (task === undefined) continue;
+      cancelTask(task, signal.reason, now);
+      onTaskEnd(task);
     }
   }
 }

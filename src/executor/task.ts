@@ -95,7 +95,8 @@ export class Task {
       this.attempts += 1;
       this.startedAt ??= at;
       this.attemptStartedAt = at;
-    } else if (to !== 'pending') {
+    } else {
+      // No move leads back to pending: every other target is terminal.
       this.finishedAt = at;
     }
   }
