@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import importX from 'eslint-plugin-import-x';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // Each layer may import only the layers listed after it (HOUSE_STYLE.md §3).
@@ -61,6 +62,7 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs', '*.config.ts'],
     extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: globals.node },
     rules: { 'import-x/no-default-export': 'off' },
   },
   {

@@ -27,7 +27,10 @@ export class ConcurrentExecutor extends ExecutorBase {
       retry: policy.retry,
       concurrency: new AdaptiveConcurrency(policy.concurrency),
       rateLimiter:
-        rateLimit === undefined ? undefined : new RateLimiter({ ...rateLimit, clock: this.clock }),
+        this.sharedRateLimiter ??
+        (rateLimit === undefined
+          ? undefined
+          : new RateLimiter({ ...rateLimit, clock: this.clock })),
       observer: this.observer,
       onTaskEnd,
       hold: { until: 0 },

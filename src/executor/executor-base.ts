@@ -5,6 +5,7 @@ import { cancelTask } from './cancel-task.js';
 import { parseExecutionPolicy, type ExecutionPolicy } from './execution-policy.js';
 import { CancelledError, SchedulerError } from './executor-error.js';
 import type { ExecutorObserver, TaskFunction } from './executor-observer.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { RunExecutionResult, RunManifest } from './run-execution-result.js';
 import { computeRunStatistics } from './run-statistics.js';
 import { createTaskResult, type TaskResult } from './task-result.js';
@@ -21,6 +22,11 @@ export interface ExecutorOptions {
   readonly observer?: ExecutorObserver;
   /** @default crypto.randomUUID */
   readonly createRunId?: () => string;
+  /**
+   * A rate limiter shared by every run of this executor (and any other holder), in place of
+   * the one each run would build from its policy's `rateLimit`.
+   */
+  readonly rateLimiter?: RateLimiter;
 }
 
 /** How to run one manifest. */
@@ -52,6 +58,7 @@ export abstract class ExecutorBase {
   protected readonly clock: Clock;
   protected readonly random: () => number;
   protected readonly observer: ExecutorObserver;
+  protected readonly sharedRateLimiter: RateLimiter | undefined;
   readonly #createRunId: () => string;
 
   constructor(options: ExecutorOptions) {
@@ -60,6 +67,7 @@ export abstract class ExecutorBase {
     this.random = options.random ?? Math.random;
     this.observer = options.observer ?? {};
     this.#createRunId = options.createRunId ?? randomUUID;
+    this.sharedRateLimiter = options.rateLimiter;
   }
 
   /**

@@ -15,6 +15,7 @@ import { ConcurrentExecutor } from './concurrent-executor.js';
 import type { ExecutionPolicyInput } from './execution-policy.js';
 import type { ExecutorOptions } from './executor-base.js';
 import { NonRetryableError, RateLimitError } from './executor-error.js';
+import { RateLimiter } from './rate-limiter.js';
 import type { TaskFunction } from './executor-observer.js';
 import type { RunExecutionResult } from './run-execution-result.js';
 import type { Task } from './task.js';
@@ -343,6 +344,25 @@ describe.each(implementations)('%s', (_, Executor) => {
     expect(starts).toEqual([0, 0, 1000, 2000]);
   });
 
+  it('shares an injected rate limiter across runs, in place of the policy’s', async () => {
+    const origin = systemClock.now();
+    const starts: number[] = [];
+    const rateLimiter = new RateLimiter({ perMinute: 60, burst: 1 });
+    const shared = executor(
+      () => {
+        starts.push(elapsedSince(origin));
+        return Promise.resolve(null);
+      },
+      { rateLimiter },
+    );
+    const policy = { rateLimit: { perMinute: 6000, burst: 100 } };
+    const first = shared.runManifest({ workflowId: 'a', cases: cases(2), policy });
+    const second = shared.runManifest({ workflowId: 'b', cases: cases(2), policy });
+    await vi.runAllTimersAsync();
+    await Promise.all([first, second]);
+    expect(starts).toEqual([0, 1000, 2000, 3000]);
+  });
+
   it('halves its concurrency when the target pushes back and honours its retry-after', async () => {
     const origin = systemClock.now();
     const changes: number[] = [];
@@ -569,6 +589,25 @@ describe.each(implementations)('%s', (_, Executor) => {
         'cancelled',
       ]);
       expectNoLeaks(token.signal);
+    });
+
+    it('keeps hundreds of waiting tasks off the caller’s signal: no listener-leak warning', async () => {
+      const warn = vi.spyOn(process, 'emitWarning');
+      const token = new CancellationToken();
+      const pending = executor(() => Promise.resolve(null)).runManifest(
+        {
+          workflowId: 'wf',
+          cases: cases(300),
+          policy: { concurrency: 200, rateLimit: { perMinute: 60, burst: 1 } },
+        },
+        { token },
+      );
+      await vi.advanceTimersByTimeAsync(10);
+      expect(getEventListeners(token.signal, 'abort').length).toBeLessThanOrEqual(1);
+      token.cancel();
+      await pending;
+      expect(warn).not.toHaveBeenCalled();
+      warn.mockRestore();
     });
 
     it('cancels tasks held back by a retry-after at once', async () => {

@@ -1,4 +1,4 @@
-import { getEventListeners } from 'node:events';
+import { getEventListeners, setMaxListeners } from 'node:events';
 import { sleep, type Clock, type TimerHandle } from '../core/clock.js';
 import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import { computeBackoffMs } from './backoff.js';
@@ -59,6 +59,11 @@ export class TaskPool {
   #deadlineTimer: TimerHandle | undefined = undefined;
   #armedFor = Infinity;
   #resolve: (() => void) | undefined = undefined;
+  /**
+   * Aborted when the pool stops. Every task waiting for a token or a retry-after listens to it,
+   * possibly hundreds at once, so it has no listener limit; the caller's signal gets one listener.
+   */
+  readonly #gate = new AbortController();
   readonly #onAbort = (): void => {
     this.#shutdown(this.#signal.reason);
   };
@@ -74,6 +79,7 @@ export class TaskPool {
     this.#next = range.start;
     this.#end = range.end;
     this.#signal = signal;
+    setMaxListeners(0, this.#gate.signal);
   }
 
   /** Runs every task of the range to a terminal state. */
@@ -133,7 +139,7 @@ export class TaskPool {
   /** Waits out the hold and a rate-limit token, then launches; cancels if the run stops first. */
   async #admitLater(task: Task): Promise<void> {
     const { clock, rateLimiter, hold } = this.#settings;
-    const signal = this.#signal;
+    const signal = this.#gate.signal;
     try {
       for (let waitMs = hold.until - clock.now(); waitMs > 0; waitMs = hold.until - clock.now()) {
         await sleep(clock, waitMs, { signal });
@@ -314,6 +320,7 @@ export class TaskPool {
   #shutdown(reason: unknown): void {
     // Called once: from run() for a signal aborted already, or else by the abort listener.
     this.#stopped = true;
+    this.#gate.abort(reason);
     const { clock, onTaskEnd } = this.#settings;
     const now = clock.now();
     for (const slot of this.#slots) {

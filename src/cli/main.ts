@@ -1,0 +1,101 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { AutoOptError } from '../core/autoopt-error.js';
+import { runDemo } from './demo-command.js';
+import { formatStatistics } from './format-statistics.js';
+
+/** Exit codes of the CLI. */
+export const ExitCode = { Ok: 0, Failed: 1, BadInput: 2, Interrupted: 130 } as const;
+
+function integer(min: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min) {
+      throw new InvalidArgumentError(`must be an integer ≥ ${min}`);
+    }
+    return parsed;
+  };
+}
+
+function fraction(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed >= 0 && parsed <= 1)) throw new InvalidArgumentError('must be between 0 and 1');
+  return parsed;
+}
+
+/**
+ * Runs the CLI with `argv` (as in process.argv) and returns the exit code. The only place that
+ * maps errors to exit codes and wires SIGINT.
+ */
+export async function main(
+  argv: readonly string[],
+  io: { readonly out: (text: string) => void; readonly err: (text: string) => void } = {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+  },
+): Promise<number> {
+  const interrupt = new AbortController();
+  const onSigint = (): void => {
+    if (interrupt.signal.aborted) process.exit(ExitCode.Interrupted);
+    io.err('interrupted: finishing what is in flight (Ctrl-C again to quit at once)');
+    interrupt.abort();
+  };
+  let exitCode: number = ExitCode.Ok;
+  const program = new Command('dify-autoopt')
+    .description('Test and optimize Dify apps.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => {
+        io.out(s.trimEnd());
+      },
+      writeErr: (s) => {
+        io.err(s.trimEnd());
+      },
+    });
+  program
+    .command('demo')
+    .description(
+      'run the executor against a built-in flaky, rate-limited stand-in target (offline)',
+    )
+    .option('-n, --cases <n>', 'test cases to run', integer(1), 200)
+    .option('-j, --concurrency <n>', 'tasks in flight at most', integer(1), 20)
+    .option('--per-minute <n>', 'rate limit: attempts started per minute', integer(1))
+    .option('--latency-ms <ms>', 'mean latency of the stand-in target', integer(0), 50)
+    .option('--failure-rate <p>', 'share of attempts that fail transiently', fraction, 0.1)
+    .option('--seed <n>', 'random seed, for a repeatable run', integer(0), 1)
+    .action(
+      async (options: {
+        cases: number;
+        concurrency: number;
+        perMinute?: number;
+        latencyMs: number;
+        failureRate: number;
+        seed: number;
+      }) => {
+        io.out(`running ${options.cases} cases at concurrency ${options.concurrency}…`);
+        const result = await runDemo(
+          { ...options, perMinute: options.perMinute },
+          { signal: interrupt.signal, onProgress: io.out },
+        );
+        io.out(formatStatistics(result));
+        if (interrupt.signal.aborted) exitCode = ExitCode.Interrupted;
+        else if (result.statistics.byStatus.succeeded < result.statistics.total)
+          exitCode = ExitCode.Failed;
+      },
+    );
+  process.on('SIGINT', onSigint);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.BadInput;
+    }
+    if (error instanceof AutoOptError) {
+      io.err(`error ${error.code}: ${error.message}`);
+      return error.code === 'E_POLICY_INVALID' ? ExitCode.BadInput : ExitCode.Failed;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
