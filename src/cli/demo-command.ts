@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createSeededRandom } from '../core/seeded-random.js';
 import { CancellationToken } from '../executor/cancellation-token.js';
 import { RateLimitError } from '../executor/executor-error.js';
 import type { RunExecutionResult } from '../executor/run-execution-result.js';
@@ -15,18 +16,6 @@ export interface DemoOptions {
   readonly seed: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so a demo run can be repeated exactly. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Runs the executor against an in-process stand-in for a flaky, rate-limited target: latencies
  * around `latencyMs`, transient failures at `failureRate`, and an occasional 429 that asks for a
@@ -39,7 +28,7 @@ export async function runDemo(
     onProgress,
   }: { readonly signal: AbortSignal; readonly onProgress: (line: string) => void },
 ): Promise<RunExecutionResult> {
-  const random = seeded(options.seed);
+  const random = createSeededRandom(options.seed);
   const token = new CancellationToken();
   const onAbort = (): void => {
     token.cancel('interrupted');

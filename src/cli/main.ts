@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { AutoOptError } from '../core/autoopt-error.js';
 import { runDemo } from './demo-command.js';
 import { formatStatistics } from './format-statistics.js';
+import { runSimulate } from './simulate-command.js';
 
 /** Exit codes of the CLI. */
 export const ExitCode = { Ok: 0, Failed: 1, BadInput: 2, Interrupted: 130 } as const;
@@ -82,6 +83,15 @@ export async function main(
           exitCode = ExitCode.Failed;
       },
     );
+  program
+    .command('simulate')
+    .description('serve the built-in Dify simulator (public and console API) on loopback')
+    .requiredOption('--apps <file>', 'the apps YAML file (see examples/simulator-apps.yaml)')
+    .option('-p, --port <n>', 'port to listen on (0: any free port)', integer(0), 5001)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (options: { apps: string; port: number; host: string }) => {
+      await runSimulate(options, { signal: interrupt.signal, out: io.out });
+    });
   process.on('SIGINT', onSigint);
   try {
     await program.parseAsync(argv);

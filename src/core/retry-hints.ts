@@ -5,13 +5,13 @@
  */
 export interface RetryHints {
   /** `false`: retrying cannot help (a 4xx answer, say). */
-  readonly retryable?: boolean;
+  readonly retryable?: boolean | undefined;
   /** `true`: the target refused the call because of its rate or concurrency limit. */
-  readonly rateLimited?: boolean;
+  readonly rateLimited?: boolean | undefined;
   /** How long the target asked us to wait before calling again. */
-  readonly retryAfterMs?: number;
+  readonly retryAfterMs?: number | undefined;
   /** How many concurrent calls the target says it accepts. */
-  readonly concurrencyLimit?: number;
+  readonly concurrencyLimit?: number | undefined;
 }
 
 function readNumber(source: object, key: keyof RetryHints): number | undefined {

@@ -1,0 +1,326 @@
+import { DifyError } from './dify-error.js';
+import { DifyHttp, asObject, type Fetch, type Json } from './dify-http.js';
+import { numeric } from './run-assembler.js';
+
+/** Options every call takes last. */
+export interface ConsoleCallOptions {
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What an import answered. */
+export interface DslImportResult {
+  readonly id: string;
+  readonly status: 'completed' | 'completed-with-warnings' | 'pending' | 'failed';
+  readonly appId: string | undefined;
+  readonly currentDslVersion: string | undefined;
+  readonly importedDslVersion: string | undefined;
+  readonly error: string | undefined;
+}
+
+/** A workflow draft: the fields Dify needs back to sync it, and everything else as sent. */
+export interface WorkflowDraft {
+  readonly graph: Json;
+  readonly features: Json;
+  readonly hash: string;
+  readonly environmentVariables: readonly unknown[];
+  readonly conversationVariables: readonly unknown[];
+  readonly raw: Json;
+}
+
+type Session =
+  | {
+      readonly kind: 'cookie';
+      readonly cookies: ReadonlyMap<string, string>;
+      readonly csrf: string;
+    }
+  | { readonly kind: 'bearer'; readonly accessToken: string; readonly refreshToken: string };
+
+/** Reads the cookies of a login answer into name → value, without the `__Host-` prefix. */
+function readCookies(headers: Headers): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const line of headers.getSetCookie()) {
+    const pair = line.split(';', 1)[0] ?? '';
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+  }
+  return cookies;
+}
+
+function cookie(cookies: ReadonlyMap<string, string>, name: string): string | undefined {
+  return cookies.get(name) ?? cookies.get(`__Host-${name}`);
+}
+
+const IMPORT_STATUSES = new Set(['completed', 'completed-with-warnings', 'pending', 'failed']);
+
+/**
+ * Dify's console API, for what the public API cannot do: log in (cookies with a CSRF token, or
+ * the older bearer token), export and import an app's DSL (overwriting with `appId`, confirming a
+ * pending import), read and sync the workflow draft (hash-checked), publish and list versions. The
+ * password and tokens stay inside; a session that expires is refreshed once, on a 401.
+ */
+export class DifyConsoleClient {
+  readonly #http: DifyHttp;
+  #session: Session | undefined = undefined;
+
+  constructor(options: {
+    readonly baseUrl: string;
+    readonly fetch?: Fetch;
+    readonly userAgent?: string;
+  }) {
+    this.#http = new DifyHttp({
+      base: `${options.baseUrl.replace(/\/+$/, '')}/console/api`,
+      fetch: options.fetch,
+      userAgent: options.userAgent,
+      auth: () => this.#authHeaders(),
+    });
+  }
+
+  /** Whether a login succeeded and its session is held. */
+  get loggedIn(): boolean {
+    return this.#session !== undefined;
+  }
+
+  /**
+   * `POST /login`: keeps the session, whichever kind this Dify gives.
+   * @throws DifyError (`E_DIFY_UNAUTHORIZED`, …), or `E_DIFY_BAD_RESPONSE` when the answer carries
+   * neither cookies nor tokens.
+   */
+  async login(
+    credentials: { readonly email: string; readonly password: string },
+    options: ConsoleCallOptions = {},
+  ): Promise<void> {
+    this.#session = undefined;
+    const response = await this.#http.request(
+      'POST',
+      '/login',
+      { email: credentials.email, password: credentials.password, remember_me: true },
+      options.signal,
+    );
+    this.#session = this.#readSession(
+      response.headers,
+      await this.#http.read(response, 'POST', '/login', options.signal),
+    );
+  }
+
+  /** `POST /refresh-token`: renews the session. */
+  async refresh(options: ConsoleCallOptions = {}): Promise<void> {
+    const session = this.#requireSession('/refresh-token');
+    const payload = session.kind === 'bearer' ? { refresh_token: session.refreshToken } : {};
+    const response = await this.#http.request('POST', '/refresh-token', payload, options.signal);
+    this.#session = this.#readSession(
+      response.headers,
+      await this.#http.read(response, 'POST', '/refresh-token', options.signal),
+      session,
+    );
+  }
+
+  /** `GET /apps/:id/export`: the app's DSL (its draft), as YAML. */
+  async exportDsl(
+    appId: string,
+    options: ConsoleCallOptions & { readonly includeSecret?: boolean } = {},
+  ): Promise<string> {
+    const path = `/apps/${encodeURIComponent(appId)}/export?include_secret=${options.includeSecret === true}`;
+    const body = await this.#call('GET', path, undefined, options.signal);
+    if (typeof body.data !== 'string') throw this.#bad('GET', path, 'the export has no YAML data');
+    return body.data;
+  }
+
+  /**
+   * `POST /apps/imports`: imports a DSL, overwriting `appId` when given (else a new app). A
+   * pending import (a DSL version mismatch) is confirmed when `confirmPending` is set.
+   */
+  async importDsl(
+    dsl: { readonly yaml: string; readonly appId?: string },
+    options: ConsoleCallOptions & { readonly confirmPending?: boolean } = {},
+  ): Promise<DslImportResult> {
+    const body = await this.#call(
+      'POST',
+      '/apps/imports',
+      {
+        mode: 'yaml-content',
+        yaml_content: dsl.yaml,
+        ...(dsl.appId === undefined ? {} : { app_id: dsl.appId }),
+      },
+      options.signal,
+    );
+    const result = this.#importResult(body);
+    if (result.status === 'pending' && options.confirmPending === true) {
+      return this.confirmImport(result.id, options);
+    }
+    return result;
+  }
+
+  /** `POST /apps/imports/:id/confirm`: goes ahead with a pending import. */
+  async confirmImport(
+    importId: string,
+    options: ConsoleCallOptions = {},
+  ): Promise<DslImportResult> {
+    const body = await this.#call(
+      'POST',
+      `/apps/imports/${encodeURIComponent(importId)}/confirm`,
+      {},
+      options.signal,
+    );
+    return this.#importResult(body);
+  }
+
+  /** `GET /apps/:id/workflows/draft`. */
+  async getDraft(appId: string, options: ConsoleCallOptions = {}): Promise<WorkflowDraft> {
+    const path = `/apps/${encodeURIComponent(appId)}/workflows/draft`;
+    const body = await this.#call('GET', path, undefined, options.signal);
+    const graph = asObject(body.graph);
+    if (graph === undefined || typeof body.hash !== 'string') {
+      throw this.#bad('GET', path, 'the draft has no graph or hash');
+    }
+    return {
+      graph,
+      features: asObject(body.features) ?? {},
+      hash: body.hash,
+      environmentVariables: Array.isArray(body.environment_variables)
+        ? body.environment_variables
+        : [],
+      conversationVariables: Array.isArray(body.conversation_variables)
+        ? body.conversation_variables
+        : [],
+      raw: body,
+    };
+  }
+
+  /**
+   * `POST /apps/:id/workflows/draft`: saves a draft read earlier, checked by its hash.
+   * @throws DifyError (`E_DIFY_DRAFT_CONFLICT`) when the draft changed since it was read.
+   */
+  async syncDraft(
+    appId: string,
+    draft: Pick<
+      WorkflowDraft,
+      'graph' | 'features' | 'hash' | 'environmentVariables' | 'conversationVariables'
+    >,
+    options: ConsoleCallOptions = {},
+  ): Promise<{ readonly hash: string; readonly updatedAt: number | undefined }> {
+    const path = `/apps/${encodeURIComponent(appId)}/workflows/draft`;
+    const body = await this.#call(
+      'POST',
+      path,
+      {
+        graph: draft.graph,
+        features: draft.features,
+        hash: draft.hash,
+        environment_variables: draft.environmentVariables,
+        conversation_variables: draft.conversationVariables,
+      },
+      options.signal,
+    );
+    if (typeof body.hash !== 'string') throw this.#bad('POST', path, 'the sync answer has no hash');
+    return { hash: body.hash, updatedAt: numeric(body.updated_at) };
+  }
+
+  /** `POST /apps/:id/workflows/publish`: publishes the draft. */
+  async publish(
+    appId: string,
+    version: { readonly markedName?: string; readonly markedComment?: string } = {},
+    options: ConsoleCallOptions = {},
+  ): Promise<Json> {
+    return this.#call(
+      'POST',
+      `/apps/${encodeURIComponent(appId)}/workflows/publish`,
+      { marked_name: version.markedName ?? '', marked_comment: version.markedComment ?? '' },
+      options.signal,
+    );
+  }
+
+  /** `GET /apps/:id/workflows`: the published versions. */
+  async listVersions(appId: string, options: ConsoleCallOptions = {}): Promise<readonly Json[]> {
+    const body = await this.#call(
+      'GET',
+      `/apps/${encodeURIComponent(appId)}/workflows`,
+      undefined,
+      options.signal,
+    );
+    return Array.isArray(body.items) ? body.items.map((item) => asObject(item) ?? {}) : [];
+  }
+
+  #authHeaders(): Readonly<Record<string, string>> {
+    const session = this.#session;
+    if (session === undefined) return {};
+    if (session.kind === 'bearer') return { authorization: `Bearer ${session.accessToken}` };
+    const cookies = [...session.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    return { cookie: cookies, 'x-csrf-token': session.csrf };
+  }
+
+  #readSession(headers: Headers, body: Json, previous?: Session): Session {
+    const data = asObject(body.data);
+    const accessToken = data?.access_token;
+    if (typeof accessToken === 'string') {
+      const refreshToken = data?.refresh_token;
+      return {
+        kind: 'bearer',
+        accessToken,
+        refreshToken:
+          typeof refreshToken === 'string'
+            ? refreshToken
+            : previous?.kind === 'bearer'
+              ? previous.refreshToken
+              : '',
+      };
+    }
+    const fresh = readCookies(headers);
+    const cookies = new Map(previous?.kind === 'cookie' ? previous.cookies : []);
+    for (const [name, value] of fresh) cookies.set(name, value);
+    const csrf = cookie(cookies, 'csrf_token');
+    if (cookie(cookies, 'access_token') === undefined || csrf === undefined) {
+      throw this.#bad('POST', '/login', 'the answer carries neither session cookies nor tokens');
+    }
+    return { kind: 'cookie', cookies, csrf };
+  }
+
+  #requireSession(path: string): Session {
+    if (this.#session === undefined) {
+      throw new DifyError('E_DIFY_NOT_LOGGED_IN', 'log in to the console first', {
+        context: this.#http.context('POST', path),
+        retryable: false,
+      });
+    }
+    return this.#session;
+  }
+
+  async #call(
+    method: string,
+    path: string,
+    payload: Json | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Json> {
+    this.#requireSession(path);
+    try {
+      return await this.#http.json(method, path, payload, signal);
+    } catch (error) {
+      // An expired session: renew it once and try again.
+      if (!(error instanceof DifyError) || error.status !== 401) throw error;
+      await this.refresh({ signal });
+      return this.#http.json(method, path, payload, signal);
+    }
+  }
+
+  #importResult(body: Json): DslImportResult {
+    const status =
+      typeof body.status === 'string' && IMPORT_STATUSES.has(body.status) ? body.status : 'failed';
+    const text = (value: unknown): string | undefined =>
+      typeof value === 'string' && value !== '' ? value : undefined;
+    return {
+      id: text(body.id) ?? '',
+      status: status as DslImportResult['status'],
+      appId: text(body.app_id),
+      currentDslVersion: text(body.current_dsl_version),
+      importedDslVersion: text(body.imported_dsl_version),
+      error: text(body.error),
+    };
+  }
+
+  #bad(method: string, path: string, message: string): DifyError {
+    return new DifyError('E_DIFY_BAD_RESPONSE', message, {
+      context: this.#http.context(method, path),
+      retryable: false,
+    });
+  }
+}

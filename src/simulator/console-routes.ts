@@ -1,0 +1,316 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringify } from 'yaml';
+import type { SimApp } from './sim-app.js';
+import { SimDsl, str } from './sim-dsl.js';
+import type { SimAppConfig } from './simulator-config.js';
+
+type Json = Readonly<Record<string, unknown>>;
+
+/** The console's state inside the simulator. */
+export interface ConsoleState {
+  readonly email: string;
+  readonly password: string;
+  readonly auth: 'cookie' | 'bearer';
+  /** access token → its CSRF token (cookie sessions) or '' (bearer). */
+  readonly sessions: Map<string, string>;
+  readonly refreshTokens: Map<string, true>;
+  readonly imports: Map<string, { readonly yaml: string; readonly appId: string | undefined }>;
+  readonly apps: ReadonlyMap<string, SimApp>;
+  readonly addApp: (app: SimAppConfig) => void;
+}
+
+// The DSL version this simulated Dify writes; an import of another version waits for a confirm.
+const DSL_VERSION = '0.3.1';
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string | string[]> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function fail(res: ServerResponse, status: number, code: string, message: string): void {
+  send(res, status, { code, message, status });
+}
+
+async function body(req: IncomingMessage): Promise<Json> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Json) : {};
+  } catch {
+    return {};
+  }
+}
+
+function cookies(req: IncomingMessage): Map<string, string> {
+  const jar = new Map<string, string>();
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) jar.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
+  }
+  return jar;
+}
+
+function issue(state: ConsoleState, res: ServerResponse, status: number): void {
+  const access = randomUUID();
+  const refresh = randomUUID();
+  state.refreshTokens.set(refresh, true);
+  if (state.auth === 'bearer') {
+    state.sessions.set(access, '');
+    send(res, status, {
+      result: 'success',
+      data: { access_token: access, refresh_token: refresh },
+    });
+    return;
+  }
+  const csrf = randomUUID();
+  state.sessions.set(access, csrf);
+  send(
+    res,
+    status,
+    { result: 'success' },
+    {
+      'set-cookie': [
+        `access_token=${access}; Path=/; HttpOnly; SameSite=Lax`,
+        `refresh_token=${refresh}; Path=/; HttpOnly; SameSite=Lax`,
+        `csrf_token=${csrf}; Path=/; SameSite=Lax`,
+      ],
+    },
+  );
+}
+
+/** Whether the request carries a live session (and, for cookies, the matching CSRF header). */
+function authorized(state: ConsoleState, req: IncomingMessage): boolean {
+  if (state.auth === 'bearer') {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    return token !== undefined && state.sessions.has(token);
+  }
+  const access = cookies(req).get('access_token');
+  const csrf = access === undefined ? undefined : state.sessions.get(access);
+  return csrf !== undefined && req.headers['x-csrf-token'] === csrf;
+}
+
+function draft(app: SimApp): Json {
+  return {
+    graph: app.dsl.graph,
+    features: app.dsl.features,
+    hash: app.dsl.hash,
+    environment_variables: app.dsl.workflow.environment_variables ?? [],
+    conversation_variables: app.dsl.workflow.conversation_variables ?? [],
+    updated_at: Math.floor(Date.now() / 1000),
+  };
+}
+
+/** Replaces an app's draft with `workflow` parts, keeping the rest of its DSL. */
+function saveDraft(app: SimApp, parts: Json): void {
+  const raw = app.dsl.raw;
+  const workflow = { ...(raw.workflow as Json | undefined), ...parts };
+  app.dsl = new SimDsl(stringify({ ...raw, workflow }));
+}
+
+/** Serves `/console/api/*` (the path without that prefix). */
+export async function handleConsole(
+  state: ConsoleState,
+  method: string,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (method === 'POST' && path === '/login') {
+    const credentials = await body(req);
+    if (credentials.email !== state.email || credentials.password !== state.password) {
+      fail(res, 401, 'unauthorized', 'Invalid email or password.');
+      return;
+    }
+    issue(state, res, 200);
+    return;
+  }
+  if (method === 'POST' && path === '/refresh-token') {
+    const payload = await body(req);
+    const token =
+      state.auth === 'bearer' ? payload.refresh_token : cookies(req).get('refresh_token');
+    if (typeof token !== 'string' || !state.refreshTokens.delete(token)) {
+      fail(res, 401, 'unauthorized', 'Invalid refresh token.');
+      return;
+    }
+    issue(state, res, 200);
+    return;
+  }
+  if (!authorized(state, req)) {
+    fail(res, 401, 'unauthorized', 'Please log in.');
+    return;
+  }
+  let match: RegExpExecArray | null;
+  const appOf = (id: string): SimApp | undefined => state.apps.get(decodeURIComponent(id));
+  if (method === 'GET' && (match = /^\/apps\/([^/]+)\/export$/.exec(path)) !== null) {
+    const app = appOf(match[1] ?? '');
+    if (app === undefined) {
+      fail(res, 404, 'not_found', 'App not found.');
+      return;
+    }
+    send(res, 200, { data: app.dsl.yaml });
+  } else if (method === 'POST' && path === '/apps/imports') {
+    const payload = await body(req);
+    const yamlText = payload.yaml_content;
+    const appId = typeof payload.app_id === 'string' ? payload.app_id : undefined;
+    let dsl: SimDsl;
+    try {
+      dsl = new SimDsl(str(yamlText, ''));
+    } catch (error) {
+      send(res, 400, {
+        id: randomUUID(),
+        status: 'failed',
+        app_id: null,
+        error: (error as Error).message,
+      });
+      return;
+    }
+    if (appId !== undefined && appOf(appId) === undefined) {
+      fail(res, 404, 'not_found', 'App not found.');
+      return;
+    }
+    const id = randomUUID();
+    if (dsl.version !== DSL_VERSION) {
+      state.imports.set(id, { yaml: dsl.yaml, appId });
+      send(res, 202, {
+        id,
+        status: 'pending',
+        app_id: appId ?? null,
+        current_dsl_version: DSL_VERSION,
+        imported_dsl_version: dsl.version,
+        error: '',
+      });
+      return;
+    }
+    send(res, 200, {
+      id,
+      status: 'completed',
+      app_id: apply(state, dsl, appId),
+      current_dsl_version: DSL_VERSION,
+      imported_dsl_version: dsl.version,
+      error: '',
+    });
+  } else if (
+    method === 'POST' &&
+    (match = /^\/apps\/imports\/([^/]+)\/confirm$/.exec(path)) !== null
+  ) {
+    const pending = state.imports.get(decodeURIComponent(match[1] ?? ''));
+    if (pending === undefined) {
+      fail(res, 404, 'not_found', 'Import not found.');
+      return;
+    }
+    state.imports.delete(decodeURIComponent(match[1] ?? ''));
+    const dsl = new SimDsl(pending.yaml);
+    send(res, 200, {
+      id: match[1],
+      status: 'completed',
+      app_id: apply(state, dsl, pending.appId),
+      current_dsl_version: DSL_VERSION,
+      imported_dsl_version: dsl.version,
+      error: '',
+    });
+  } else if ((match = /^\/apps\/([^/]+)\/workflows\/draft$/.exec(path)) !== null) {
+    const app = appOf(match[1] ?? '');
+    if (app === undefined) {
+      fail(res, 404, 'not_found', 'App not found.');
+      return;
+    }
+    if (method === 'GET') {
+      send(res, 200, draft(app));
+      return;
+    }
+    const payload = await body(req);
+    if (payload.hash !== app.dsl.hash) {
+      fail(
+        res,
+        409,
+        'draft_workflow_not_sync',
+        'Workflow not synced, please refresh the page and try again.',
+      );
+      return;
+    }
+    saveDraft(app, {
+      graph: payload.graph ?? app.dsl.graph,
+      features: payload.features ?? app.dsl.features,
+      environment_variables: payload.environment_variables ?? [],
+      conversation_variables: payload.conversation_variables ?? [],
+    });
+    send(res, 200, {
+      result: 'success',
+      hash: app.dsl.hash,
+      updated_at: Math.floor(Date.now() / 1000),
+    });
+  } else if (
+    method === 'POST' &&
+    (match = /^\/apps\/([^/]+)\/workflows\/publish$/.exec(path)) !== null
+  ) {
+    const app = appOf(match[1] ?? '');
+    if (app === undefined) {
+      fail(res, 404, 'not_found', 'App not found.');
+      return;
+    }
+    const payload = await body(req);
+    const version = {
+      id: randomUUID(),
+      dsl: app.dsl,
+      markedName: str(payload.marked_name, ''),
+      markedComment: str(payload.marked_comment, ''),
+      createdAt: Math.floor(Date.now() / 1000),
+    };
+    app.versions.push(version);
+    send(res, 200, { result: 'success', created_at: version.createdAt, id: version.id });
+  } else if (method === 'GET' && (match = /^\/apps\/([^/]+)\/workflows$/.exec(path)) !== null) {
+    const app = appOf(match[1] ?? '');
+    if (app === undefined) {
+      fail(res, 404, 'not_found', 'App not found.');
+      return;
+    }
+    const items = [...app.versions].reverse().map((v) => ({
+      id: v.id,
+      marked_name: v.markedName,
+      marked_comment: v.markedComment,
+      created_at: v.createdAt,
+      hash: v.dsl.hash,
+      version: new Date(v.createdAt * 1000).toISOString(),
+    }));
+    send(res, 200, { items, page: 1, limit: items.length, has_more: false });
+  } else {
+    fail(res, 404, 'not_found', 'The requested URL was not found on the server.');
+  }
+}
+
+/** Overwrites `appId`'s DSL, or creates an app; returns the app's id. */
+function apply(state: ConsoleState, dsl: SimDsl, appId: string | undefined): string {
+  const existing = appId === undefined ? undefined : state.apps.get(appId);
+  if (existing !== undefined) {
+    existing.dsl = dsl;
+    return existing.id;
+  }
+  const id = randomUUID();
+  state.addApp({
+    id,
+    apiKey: `app-${randomUUID().replace(/-/g, '')}`,
+    dslYaml: dsl.yaml,
+    behaviour: {
+      latency_ms: { minMs: 20, maxMs: 20 },
+      failure_rate: 0,
+      error_5xx_rate: 0,
+      rate_429_rate: 0,
+      cap_states_limit: true,
+    },
+  });
+  return id;
+}

@@ -1,0 +1,190 @@
+import { str, type SimDsl, type SimNode } from './sim-dsl.js';
+
+type Json = Readonly<Record<string, unknown>>;
+
+/** What one node did in a simulated run. */
+export interface SimNodeRun {
+  readonly node: SimNode;
+  readonly outputs: Json;
+  readonly tokens: number;
+}
+
+/** A simulated run's outcome, before any behaviour (latency, failures) is applied. */
+export interface SimRunOutcome {
+  readonly nodes: readonly SimNodeRun[];
+  readonly outputs: Json;
+  /** The text a chat app answers, or an LLM streams. */
+  readonly answer: string;
+  readonly totalTokens: number;
+  readonly totalPrice: number;
+}
+
+// A flat price per token, so costs add up predictably.
+export const PRICE_PER_TOKEN = 0.000002;
+
+const REFERENCE = /\{\{#([^#{}]+)#\}\}/g;
+
+/** Fills `{{#node.var#}}` references from `values`; unknown ones become empty. */
+export function renderTemplate(template: string, values: ReadonlyMap<string, unknown>): string {
+  return template.replace(REFERENCE, (_, key: string) => {
+    const value = values.get(key);
+    if (value === undefined || value === null) return '';
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  });
+}
+
+function tokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+/**
+ * The simulated model: its answer derives only from the prompt it is given, so a run is
+ * deterministic, and a better prompt gives a different (better-graded) answer. Directives in the
+ * prompt change the answer the way a model would follow them: `uppercase`, `lowercase`,
+ * `brief`/`concise` (the first 12 words), `json` (a JSON object), `french` (a greeting first),
+ * `polite` (a courteous opening).
+ */
+export function simulateModel(system: string, user: string): string {
+  const instructions = `${system}\n${user}`.toLowerCase();
+  let text = (user.trim() === '' ? system : user).trim().replace(/\s+/g, ' ');
+  if (instructions.includes('brief') || instructions.includes('concise')) {
+    text = text.split(' ').slice(0, 12).join(' ');
+  }
+  if (instructions.includes('french')) text = `Bonjour ! ${text}`;
+  if (instructions.includes('polite')) text = `Certainly, with pleasure: ${text}`;
+  if (instructions.includes('uppercase')) text = text.toUpperCase();
+  else if (instructions.includes('lowercase')) text = text.toLowerCase();
+  if (instructions.includes('json')) text = JSON.stringify({ answer: text });
+  return text;
+}
+
+function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function asObject(value: unknown): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Json)
+    : {};
+}
+
+function selector(value: unknown): string {
+  return asArray(value).map(String).join('.');
+}
+
+function runLlm(
+  node: SimNode,
+  values: ReadonlyMap<string, unknown>,
+): { text: string; tokens: number } {
+  const template = node.data.prompt_template;
+  let system = '';
+  let user = '';
+  if (Array.isArray(template)) {
+    for (const message of template) {
+      const entry = asObject(message);
+      const rendered = renderTemplate(str(entry.text, ''), values);
+      if (entry.role === 'system') system += `${rendered}\n`;
+      else if (entry.role === 'user') user += `${rendered}\n`;
+    }
+  } else {
+    user = renderTemplate(str(asObject(template).text, ''), values);
+  }
+  // A chatflow's LLM also sees the user's query when its prompt does not quote it.
+  const query = values.get('sys.query');
+  if (typeof query === 'string' && !user.includes(query)) user = `${user}\n${query}`;
+  const text = simulateModel(system, user);
+  return { text, tokens: tokens(system + user) + tokens(text) };
+}
+
+/**
+ * Runs an app's graph on its inputs: LLM nodes answer through {@link simulateModel}, the other
+ * nodes pass values along, and the end (or answer) nodes gather the outputs.
+ */
+export function runGraph(
+  dsl: SimDsl,
+  inputs: Json,
+  context: { readonly query?: string | undefined; readonly user: string; readonly runId: string },
+): SimRunOutcome {
+  const values = new Map<string, unknown>();
+  values.set('sys.user_id', context.user);
+  values.set('sys.workflow_run_id', context.runId);
+  if (context.query !== undefined) values.set('sys.query', context.query);
+  const runs: SimNodeRun[] = [];
+  let outputs: Json = {};
+  let answer = '';
+  let lastText = '';
+  let totalTokens = 0;
+  for (const node of dsl.nodes()) {
+    let nodeOutputs: Json = {};
+    let nodeTokens = 0;
+    switch (node.type) {
+      case 'start':
+        for (const [key, value] of Object.entries(inputs)) values.set(`${node.id}.${key}`, value);
+        nodeOutputs = { ...inputs };
+        break;
+      case 'llm': {
+        const { text, tokens: used } = runLlm(node, values);
+        nodeOutputs = { text };
+        nodeTokens = used;
+        lastText = text;
+        break;
+      }
+      case 'question-classifier': {
+        const first = asObject(asArray(node.data.classes)[0]);
+        nodeOutputs = { class_name: str(first.name, '') };
+        nodeTokens = tokens(str(node.data.instruction, ''));
+        break;
+      }
+      case 'parameter-extractor': {
+        const source = values.get(selector(node.data.query)) ?? '';
+        for (const parameter of asArray(node.data.parameters)) {
+          nodeOutputs = { ...nodeOutputs, [str(asObject(parameter).name)]: source };
+        }
+        nodeTokens = tokens(str(node.data.instruction, ''));
+        break;
+      }
+      case 'template-transform':
+        nodeOutputs = { output: renderTemplate(str(node.data.template, ''), values) };
+        break;
+      case 'variable-aggregator': {
+        const found = asArray(node.data.variables)
+          .map((v) => values.get(selector(v)))
+          .find((v) => v !== undefined);
+        nodeOutputs = { output: found ?? lastText };
+        break;
+      }
+      case 'answer':
+        answer += renderTemplate(str(node.data.answer, ''), values);
+        nodeOutputs = { answer };
+        break;
+      case 'end':
+        for (const output of asArray(node.data.outputs)) {
+          const entry = asObject(output);
+          outputs = {
+            ...outputs,
+            [str(entry.variable)]: values.get(selector(entry.value_selector)) ?? null,
+          };
+        }
+        nodeOutputs = outputs;
+        break;
+      default:
+        // Retrieval, code, if-else, iteration and the rest: they pass values along.
+        nodeOutputs = { output: lastText };
+        break;
+    }
+    for (const [key, value] of Object.entries(nodeOutputs)) values.set(`${node.id}.${key}`, value);
+    totalTokens += nodeTokens;
+    runs.push({ node, outputs: nodeOutputs, tokens: nodeTokens });
+  }
+  if (dsl.nodes().length === 0) {
+    // A chat or completion app: one model call on its pre-prompt.
+    const system = renderTemplate(
+      dsl.prePrompt.replace(/\{\{(\w+)\}\}/g, '{{#start.$1#}}'),
+      new Map(Object.entries(inputs).map(([k, v]) => [`start.${k}`, v])),
+    );
+    answer = simulateModel(system, context.query ?? '');
+    totalTokens = tokens(system + (context.query ?? '')) + tokens(answer);
+  }
+  if (answer === '' && dsl.mode !== 'workflow') answer = lastText;
+  return { nodes: runs, outputs, answer, totalTokens, totalPrice: totalTokens * PRICE_PER_TOKEN };
+}
