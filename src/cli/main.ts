@@ -4,6 +4,9 @@ import { runDemo } from './demo-command.js';
 import { formatStatistics } from './format-statistics.js';
 import { runSimulate } from './simulate-command.js';
 
+// Errors that mean the user's input is wrong: exit code 2.
+const BAD_INPUT_CODES = new Set(['E_POLICY_INVALID', 'E_SIMULATOR_CONFIG', 'E_DSL_INVALID']);
+
 /** Exit codes of the CLI. */
 export const ExitCode = { Ok: 0, Failed: 1, BadInput: 2, Interrupted: 130 } as const;
 
@@ -102,7 +105,7 @@ export async function main(
     }
     if (error instanceof AutoOptError) {
       io.err(`error ${error.code}: ${error.message}`);
-      return error.code === 'E_POLICY_INVALID' ? ExitCode.BadInput : ExitCode.Failed;
+      return BAD_INPUT_CODES.has(error.code) ? ExitCode.BadInput : ExitCode.Failed;
     }
     throw error;
   } finally {

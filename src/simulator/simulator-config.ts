@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { AutoOptError } from '../core/autoopt-error.js';
+
+/** A simulator apps file that cannot be used: which file, key, line and column. */
+export class SimulatorConfigError extends AutoOptError {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('E_SIMULATOR_CONFIG', message, options);
+  }
+}
 
 const latencySchema = z.union([
   z
@@ -65,37 +73,90 @@ export interface SimAppConfig {
   readonly behaviour: SimBehaviour;
 }
 
-/** Validates a simulator configuration, reading DSL files relative to `baseDir`. */
+/** Where a key path sits in a YAML file, as `file:line:column`. */
+function locate(
+  source:
+    { readonly file: string; readonly doc: Document; readonly lines: LineCounter } | undefined,
+  path: readonly PropertyKey[],
+): string {
+  if (source === undefined) return '';
+  for (let depth = path.length; depth >= 0; depth -= 1) {
+    const node: unknown = source.doc.getIn(path.slice(0, depth), true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range !== undefined) {
+      const { line, col } = source.lines.linePos(range[0]);
+      return `${source.file}:${line}:${col}: `;
+    }
+  }
+  return `${source.file}: `;
+}
+
+/**
+ * Validates a simulator configuration, reading DSL files relative to `baseDir`.
+ * @throws SimulatorConfigError (`E_SIMULATOR_CONFIG`) naming every bad key, with its place in
+ * `source` when given.
+ */
 export async function resolveSimulatorConfig(
   input: unknown,
   baseDir: string,
+  source?: { readonly file: string; readonly doc: Document; readonly lines: LineCounter },
 ): Promise<{ readonly apps: SimAppConfig[]; readonly config: SimulatorConfig }> {
   const parsed = simulatorConfigSchema.safeParse(input);
   if (!parsed.success) {
     const text = parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ');
-    throw new Error(`invalid simulator apps: ${text}`);
+      .map(
+        (issue) =>
+          `${locate(source, issue.path)}${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      )
+      .join('\n');
+    throw new SimulatorConfigError(`invalid simulator apps:\n${text}`);
   }
   const apps = await Promise.all(
-    parsed.data.apps.map(async (app) => {
-      const dslYaml =
-        app.dsl_yaml ??
-        (app.dsl === undefined ? undefined : await readFile(resolve(baseDir, app.dsl), 'utf8'));
-      if (dslYaml === undefined)
-        throw new Error(`invalid simulator apps: app ${app.id} needs dsl or dsl_yaml`);
+    parsed.data.apps.map(async (app, index) => {
+      const where = locate(source, ['apps', index]);
+      let dslYaml = app.dsl_yaml;
+      if (dslYaml === undefined && app.dsl !== undefined) {
+        const file = resolve(baseDir, app.dsl);
+        dslYaml = await readFile(file, 'utf8').catch((error: unknown) => {
+          throw new SimulatorConfigError(`${where}apps.${index}.dsl: cannot read ${file}`, {
+            cause: error,
+          });
+        });
+      }
+      if (dslYaml === undefined) {
+        throw new SimulatorConfigError(
+          `${where}apps.${index}: app ${app.id} needs dsl or dsl_yaml`,
+        );
+      }
       return { id: app.id, apiKey: app.api_key, dslYaml, behaviour: app.behaviour };
     }),
   );
   return { apps, config: parsed.data };
 }
 
-/** Reads an apps YAML file. */
+/**
+ * Reads an apps YAML file.
+ * @throws SimulatorConfigError (`E_SIMULATOR_CONFIG`) for a missing file, bad YAML or bad keys.
+ */
 export async function loadSimulatorConfig(
   file: string,
 ): Promise<{ readonly apps: SimAppConfig[]; readonly config: SimulatorConfig }> {
-  return resolveSimulatorConfig(
-    parse(await readFile(file, 'utf8')) as unknown,
-    dirname(resolve(file)),
-  );
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new SimulatorConfigError(`cannot read the apps file ${file}`, { cause: error });
+  });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const problem = doc.errors[0];
+  if (problem !== undefined) {
+    const at = problem.linePos?.[0];
+    const where = at === undefined ? file : `${file}:${at.line}:${at.col}`;
+    throw new SimulatorConfigError(
+      `${where}: ${problem.message.split('\n', 1)[0] ?? 'invalid YAML'}`,
+    );
+  }
+  return resolveSimulatorConfig(doc.toJS() as unknown, dirname(resolve(file)), {
+    file,
+    doc,
+    lines,
+  });
 }
