@@ -52,3 +52,49 @@ export {
   type TerminalTaskStatus,
 } from './executor/task-status.js';
 export { Task, createTask, type TaskError, type TestCase } from './executor/task.js';
+export { createSeededRandom } from './core/seeded-random.js';
+export {
+  DifyConsoleClient,
+  type ConsoleCallOptions,
+  type DslImportResult,
+  type WorkflowDraft,
+} from './dify/console-client.js';
+export {
+  DifyClient,
+  type CallOptions,
+  type ChatMessageRequest,
+  type CompletionMessageRequest,
+  type DifyAppInfo,
+  type DifyClientOptions,
+  type DifyFileInput,
+  type DifyInputField,
+  type DifyLogPage,
+  type DifyParameters,
+  type DifyRunDetail,
+  type DifyUploadedFile,
+  type ResponseMode,
+  type WorkflowRunRequest,
+} from './dify/dify-client.js';
+export {
+  DifyError,
+  parseConcurrencyLimit,
+  parseRetryAfter,
+  toDifyError,
+  type DifyCallContext,
+} from './dify/dify-error.js';
+export type { Fetch } from './dify/dify-http.js';
+export type { DifyNodeTrace, DifyRunResult, DifyRunStatus } from './dify/dify-run-result.js';
+export { DslDocument, DslError, type DslPrompt } from './dify/dsl-document.js';
+export { RunAssembler } from './dify/run-assembler.js';
+export { SseDecoder, type SseFrame } from './dify/sse-decoder.js';
+export type { SimFault, SimFaultRule } from './simulator/fault-plan.js';
+export {
+  SimulatorConfigError,
+  loadSimulatorConfig,
+  resolveSimulatorConfig,
+  simulatorConfigSchema,
+  type SimAppConfig,
+  type SimulatorConfig,
+  type SimulatorConfigInput,
+} from './simulator/simulator-config.js';
+export { DifySimulator, type SimulatorStats } from './simulator/simulator-server.js';
