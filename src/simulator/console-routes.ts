@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { SimApp } from './sim-app.js';
 import { SimDsl, str } from './sim-dsl.js';
 import type { SimAppConfig } from './simulator-config.js';
+import { readJson, sendJson } from './sim-http.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -23,36 +24,8 @@ export interface ConsoleState {
 // The DSL version this simulated Dify writes; an import of another version waits for a confirm.
 const DSL_VERSION = '0.3.1';
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string | string[]> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
 function fail(res: ServerResponse, status: number, code: string, message: string): void {
-  send(res, status, { code, message, status });
-}
-
-async function body(req: IncomingMessage): Promise<Json> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Json) : {};
-  } catch {
-    return {};
-  }
+  sendJson(res, status, { code, message, status });
 }
 
 function cookies(req: IncomingMessage): Map<string, string> {
@@ -70,7 +43,7 @@ function issue(state: ConsoleState, res: ServerResponse, status: number): void {
   state.refreshTokens.set(refresh, true);
   if (state.auth === 'bearer') {
     state.sessions.set(access, '');
-    send(res, status, {
+    sendJson(res, status, {
       result: 'success',
       data: { access_token: access, refresh_token: refresh },
     });
@@ -78,7 +51,7 @@ function issue(state: ConsoleState, res: ServerResponse, status: number): void {
   }
   const csrf = randomUUID();
   state.sessions.set(access, csrf);
-  send(
+  sendJson(
     res,
     status,
     { result: 'success' },
@@ -130,7 +103,7 @@ export async function handleConsole(
   res: ServerResponse,
 ): Promise<void> {
   if (method === 'POST' && path === '/login') {
-    const credentials = await body(req);
+    const credentials = await readJson(req);
     if (credentials.email !== state.email || credentials.password !== state.password) {
       fail(res, 401, 'unauthorized', 'Invalid email or password.');
       return;
@@ -139,7 +112,7 @@ export async function handleConsole(
     return;
   }
   if (method === 'POST' && path === '/refresh-token') {
-    const payload = await body(req);
+    const payload = await readJson(req);
     const token =
       state.auth === 'bearer' ? payload.refresh_token : cookies(req).get('refresh_token');
     if (typeof token !== 'string' || !state.refreshTokens.delete(token)) {
@@ -161,16 +134,16 @@ export async function handleConsole(
       fail(res, 404, 'not_found', 'App not found.');
       return;
     }
-    send(res, 200, { data: app.dsl.yaml });
+    sendJson(res, 200, { data: app.dsl.yaml });
   } else if (method === 'POST' && path === '/apps/imports') {
-    const payload = await body(req);
+    const payload = await readJson(req);
     const yamlText = payload.yaml_content;
     const appId = typeof payload.app_id === 'string' ? payload.app_id : undefined;
     let dsl: SimDsl;
     try {
       dsl = new SimDsl(str(yamlText, ''));
     } catch (error) {
-      send(res, 400, {
+      sendJson(res, 400, {
         id: randomUUID(),
         status: 'failed',
         app_id: null,
@@ -185,7 +158,7 @@ export async function handleConsole(
     const id = randomUUID();
     if (dsl.version !== DSL_VERSION) {
       state.imports.set(id, { yaml: dsl.yaml, appId });
-      send(res, 202, {
+      sendJson(res, 202, {
         id,
         status: 'pending',
         app_id: appId ?? null,
@@ -195,7 +168,7 @@ export async function handleConsole(
       });
       return;
     }
-    send(res, 200, {
+    sendJson(res, 200, {
       id,
       status: 'completed',
       app_id: apply(state, dsl, appId),
@@ -214,7 +187,7 @@ export async function handleConsole(
     }
     state.imports.delete(decodeURIComponent(match[1] ?? ''));
     const dsl = new SimDsl(pending.yaml);
-    send(res, 200, {
+    sendJson(res, 200, {
       id: match[1],
       status: 'completed',
       app_id: apply(state, dsl, pending.appId),
@@ -229,10 +202,10 @@ export async function handleConsole(
       return;
     }
     if (method === 'GET') {
-      send(res, 200, draft(app));
+      sendJson(res, 200, draft(app));
       return;
     }
-    const payload = await body(req);
+    const payload = await readJson(req);
     if (payload.hash !== app.dsl.hash) {
       fail(
         res,
@@ -248,7 +221,7 @@ export async function handleConsole(
       environment_variables: payload.environment_variables ?? [],
       conversation_variables: payload.conversation_variables ?? [],
     });
-    send(res, 200, {
+    sendJson(res, 200, {
       result: 'success',
       hash: app.dsl.hash,
       updated_at: Math.floor(Date.now() / 1000),
@@ -262,7 +235,7 @@ export async function handleConsole(
       fail(res, 404, 'not_found', 'App not found.');
       return;
     }
-    const payload = await body(req);
+    const payload = await readJson(req);
     const version = {
       id: randomUUID(),
       dsl: app.dsl,
@@ -271,7 +244,7 @@ export async function handleConsole(
       createdAt: Math.floor(Date.now() / 1000),
     };
     app.versions.push(version);
-    send(res, 200, { result: 'success', created_at: version.createdAt, id: version.id });
+    sendJson(res, 200, { result: 'success', created_at: version.createdAt, id: version.id });
   } else if (method === 'GET' && (match = /^\/apps\/([^/]+)\/workflows$/.exec(path)) !== null) {
     const app = appOf(match[1] ?? '');
     if (app === undefined) {
@@ -286,7 +259,7 @@ export async function handleConsole(
       hash: v.dsl.hash,
       version: new Date(v.createdAt * 1000).toISOString(),
     }));
-    send(res, 200, { items, page: 1, limit: items.length, has_more: false });
+    sendJson(res, 200, { items, page: 1, limit: items.length, has_more: false });
   } else {
     fail(res, 404, 'not_found', 'The requested URL was not found on the server.');
   }

@@ -1,15 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { sleep, systemClock } from '../core/clock.js';
 import { createSeededRandom } from '../core/seeded-random.js';
 import { handleConsole, type ConsoleState } from './console-routes.js';
 import { FaultPlan, type SimFault } from './fault-plan.js';
-import { SimApp, type SimRunRecord } from './sim-app.js';
-import { str, type SimDsl } from './sim-dsl.js';
-import { runGraph, type SimRunOutcome } from './sim-engine.js';
+import { SimApp } from './sim-app.js';
+
+import { runGraph } from './sim-engine.js';
 import type { SimAppConfig, SimulatorConfig } from './simulator-config.js';
+import { HttpAnswer, difyError, readBody, readJson, sendJson } from './sim-http.js';
+import { handleUpload, logsPage, parametersBody, validateRunRequest } from './app-endpoints.js';
+import {
+  finalEvents,
+  messageBase,
+  runData,
+  streamEvents,
+  usage,
+  type ActiveRun,
+} from './run-events.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -30,64 +39,6 @@ export interface SimulatorStats {
     readonly user: string;
   }[];
 }
-
-/** An answer with a status and a JSON body. */
-class HttpAnswer extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Json,
-  ) {
-    super(`HTTP ${status}`);
-  }
-}
-
-function difyError(status: number, code: string, message: string): HttpAnswer {
-  return new HttpAnswer(status, { code, message, status });
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string | string[]> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function readJson(req: IncomingMessage): Promise<Json> {
-  const text = await readBody(req);
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw difyError(400, 'invalid_param', 'The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw difyError(400, 'invalid_param', 'The request body must be a JSON object.');
-  }
-  return parsed as Json;
-}
-
-const ROUTE_MODES: Readonly<Record<string, readonly string[]>> = {
-  workflow: ['workflow'],
-  chat: ['chat', 'agent-chat', 'advanced-chat'],
-  completion: ['completion'],
-};
-
-const MAX_UPLOAD_BYTES = 15 * 1024 * 1024;
 
 /**
  * A Dify stand-in over real HTTP: the public API (workflow runs, chat and completion messages,
@@ -241,7 +192,7 @@ export class DifySimulator {
         author_name: 'dify-autoopt simulator',
       });
     } else if (method === 'GET' && route === '/parameters') {
-      sendJson(res, 200, this.#parameters(app.dsl));
+      sendJson(res, 200, parametersBody(app.dsl));
     } else if (method === 'POST' && route === '/workflows/run') {
       await this.#run(app, 'workflow', req, res, undefined);
     } else if (method === 'POST' && (match = /^\/workflows\/([^/]+)\/run$/.exec(route)) !== null) {
@@ -260,11 +211,11 @@ export class DifySimulator {
     } else if (method === 'GET' && (match = /^\/workflows\/run\/([^/]+)$/.exec(route)) !== null) {
       const record = app.runs.get(decodeURIComponent(match[1] ?? ''));
       if (record === undefined) throw difyError(404, 'not_found', 'Workflow run not found.');
-      sendJson(res, 200, { ...this.#runData(record), inputs: JSON.stringify(record.inputs) });
+      sendJson(res, 200, { ...runData(record), inputs: JSON.stringify(record.inputs) });
     } else if (method === 'GET' && route === '/workflows/logs') {
-      sendJson(res, 200, this.#logs(app, url.searchParams));
+      sendJson(res, 200, logsPage(app, url.searchParams));
     } else if (method === 'POST' && route === '/files/upload') {
-      await this.#upload(req, res);
+      await handleUpload(req, res, this.#files);
     } else {
       throw difyError(404, 'not_found', 'The requested URL was not found on the server.');
     }
@@ -276,91 +227,6 @@ export class DifySimulator {
     const app = key === undefined ? undefined : this.#byKey.get(key);
     if (app === undefined) throw difyError(401, 'unauthorized', 'Access token is invalid');
     return app;
-  }
-
-  #parameters(dsl: SimDsl): Json {
-    return {
-      opening_statement: '',
-      suggested_questions: [],
-      user_input_form: dsl.inputs().map((input) => ({
-        [input.type]: {
-          label: input.label,
-          variable: input.variable,
-          required: input.required,
-          default: '',
-          ...(input.maxLength === undefined ? {} : { max_length: input.maxLength }),
-          ...(input.options.length === 0 ? {} : { options: input.options }),
-        },
-      })),
-      file_upload: {
-        image: {
-          enabled: false,
-          number_limits: 3,
-          detail: 'high',
-          transfer_methods: ['remote_url', 'local_file'],
-        },
-      },
-      system_parameters: {
-        file_size_limit: 15,
-        image_file_size_limit: 10,
-        audio_file_size_limit: 50,
-        video_file_size_limit: 100,
-      },
-    };
-  }
-
-  #validate(
-    app: SimApp,
-    kind: string,
-    body: Json,
-  ): { user: string; inputs: Json; query: string | undefined; streaming: boolean } {
-    if (!(ROUTE_MODES[kind] ?? []).includes(app.dsl.mode)) {
-      throw difyError(
-        400,
-        kind === 'workflow' ? 'not_workflow_app' : 'not_chat_app',
-        'Please check if your app mode matches the right API route.',
-      );
-    }
-    const user = body.user;
-    if (typeof user !== 'string' || user === '')
-      throw difyError(400, 'invalid_param', 'Arg user must be provided.');
-    const mode = body.response_mode ?? 'blocking';
-    if (mode !== 'blocking' && mode !== 'streaming')
-      throw difyError(400, 'invalid_param', 'response_mode must be blocking or streaming.');
-    if (mode === 'blocking' && app.dsl.mode === 'agent-chat')
-      throw difyError(400, 'invalid_param', 'Agent Chat App does not support blocking mode');
-    const inputs =
-      typeof body.inputs === 'object' && body.inputs !== null && !Array.isArray(body.inputs)
-        ? (body.inputs as Json)
-        : {};
-    const query = typeof body.query === 'string' ? body.query : undefined;
-    if (kind === 'chat' && (query === undefined || query === ''))
-      throw difyError(400, 'invalid_param', 'query is required');
-    for (const input of app.dsl.inputs()) {
-      const value = inputs[input.variable];
-      if (input.required && (value === undefined || value === null || value === '')) {
-        throw difyError(400, 'invalid_param', `${input.variable} is required in input form`);
-      }
-      if (
-        typeof value === 'string' &&
-        input.maxLength !== undefined &&
-        value.length > input.maxLength
-      ) {
-        throw difyError(
-          400,
-          'invalid_param',
-          `${input.variable} in input form must be less than ${input.maxLength} characters`,
-        );
-      }
-      if (value !== undefined && input.options.length > 0 && !input.options.includes(str(value))) {
-        throw difyError(
-          400,
-          'invalid_param',
-          `${input.variable} in input form must be one of the following: ${input.options.join(', ')}`,
-        );
-      }
-    }
-    return { user, inputs, query, streaming: mode === 'streaming' };
   }
 
   /** The 429 a full app answers: the cap stated, as most Dify versions do, or not. */
@@ -385,7 +251,7 @@ export class DifySimulator {
     versionId: string | undefined,
   ): Promise<void> {
     const body = await readJson(req);
-    const request = this.#validate(app, kind, body);
+    const request = validateRunRequest(app, kind, body);
     let dsl = app.dsl;
     if (versionId !== undefined) {
       const version = app.versions.find((v) => v.id === versionId);
@@ -445,7 +311,7 @@ export class DifySimulator {
         sendJson(res, 200, {
           task_id: record.taskId,
           workflow_run_id: record.id,
-          data: this.#runData(record),
+          data: runData(record),
         });
       } else if (record.status === 'failed') {
         throw difyError(
@@ -455,11 +321,11 @@ export class DifySimulator {
         );
       } else {
         sendJson(res, 200, {
-          ...this.#messageBase(run),
+          ...messageBase(run),
           event: 'message',
           mode: app.dsl.mode,
           answer: outcome.answer,
-          metadata: { usage: this.#usage(run) },
+          metadata: { usage: usage(run) },
         });
       }
       return;
@@ -497,144 +363,6 @@ export class DifySimulator {
     });
   }
 
-  #runData(record: SimRunRecord): Json {
-    return {
-      id: record.id,
-      workflow_id: record.workflowId,
-      status: record.status,
-      outputs: record.outputs,
-      error: record.error,
-      elapsed_time: record.elapsedS,
-      total_tokens: record.totalTokens,
-      total_steps: record.totalSteps,
-      created_at: record.createdAt,
-      finished_at: record.finishedAt,
-    };
-  }
-
-  #messageBase(run: ActiveRun): Json {
-    return {
-      task_id: run.record.taskId,
-      id: run.messageId,
-      message_id: run.messageId,
-      conversation_id: run.conversationId,
-      created_at: run.record.createdAt,
-    };
-  }
-
-  #usage(run: ActiveRun): Json {
-    const total = run.outcome.totalTokens;
-    const prompt = Math.ceil(total * 0.7);
-    return {
-      prompt_tokens: prompt,
-      completion_tokens: total - prompt,
-      total_tokens: total,
-      total_price: run.outcome.totalPrice.toFixed(7),
-      currency: 'USD',
-      latency: run.latencyMs / 1000,
-    };
-  }
-
-  /** The events of a run, as Dify streams them. */
-  #events(run: ActiveRun): Json[] {
-    const { record, outcome, kind, app } = run;
-    const base = { task_id: record.taskId, workflow_run_id: record.id };
-    const events: Json[] = [];
-    const graph = kind !== 'completion' && app.dsl.mode !== 'chat' && app.dsl.mode !== 'agent-chat';
-    if (graph) {
-      events.push({
-        event: 'workflow_started',
-        ...base,
-        data: {
-          id: record.id,
-          workflow_id: record.workflowId,
-          inputs: record.inputs,
-          created_at: record.createdAt,
-        },
-      });
-      outcome.nodes.forEach((step, index) => {
-        const nodeBase = {
-          id: `${record.id}-${step.node.id}`,
-          node_id: step.node.id,
-          node_type: step.node.type,
-          title: step.node.title,
-          index: index + 1,
-        };
-        events.push({
-          event: 'node_started',
-          ...base,
-          data: {
-            ...nodeBase,
-            predecessor_node_id: null,
-            inputs: null,
-            created_at: record.createdAt,
-          },
-        });
-        if (step.node.type === 'llm' && typeof step.outputs.text === 'string') {
-          for (const piece of chunks(step.outputs.text)) {
-            events.push({
-              event: 'text_chunk',
-              ...base,
-              data: { text: piece, from_variable_selector: [step.node.id, 'text'] },
-            });
-          }
-        }
-        events.push({
-          event: 'node_finished',
-          ...base,
-          data: {
-            ...nodeBase,
-            inputs: null,
-            outputs: step.outputs,
-            status: 'succeeded',
-            error: null,
-            elapsed_time: run.latencyMs / 1000 / Math.max(1, outcome.nodes.length),
-            execution_metadata:
-              step.tokens > 0
-                ? {
-                    total_tokens: step.tokens,
-                    total_price: (step.tokens * 0.000002).toFixed(7),
-                    currency: 'USD',
-                  }
-                : null,
-            created_at: record.createdAt,
-            finished_at: record.createdAt,
-          },
-        });
-      });
-    }
-    if (kind !== 'workflow') {
-      for (const piece of chunks(outcome.answer))
-        events.push({ event: 'message', ...this.#messageBase(run), answer: piece });
-    }
-    return events;
-  }
-
-  #finalEvents(run: ActiveRun): Json[] {
-    const { record, kind, app } = run;
-    const base = { task_id: record.taskId, workflow_run_id: record.id };
-    const events: Json[] = [];
-    const graph = kind !== 'completion' && app.dsl.mode !== 'chat' && app.dsl.mode !== 'agent-chat';
-    if (graph) events.push({ event: 'workflow_finished', ...base, data: this.#runData(record) });
-    if (kind === 'workflow') return events;
-    if (record.status === 'failed') {
-      events.push({
-        event: 'error',
-        ...this.#messageBase(run),
-        status: 400,
-        code: 'completion_request_error',
-        message: record.error,
-      });
-    } else {
-      events.push({
-        event: 'message_end',
-        ...this.#messageBase(run),
-        metadata: { usage: this.#usage(run) },
-      });
-    }
-    return events;
-  }
-
   async #stream(run: ActiveRun, res: ServerResponse, faults: readonly SimFault[]): Promise<void> {
     const slowFirstByte = faults.find((f) => f.kind === 'slow_first_byte');
     const slowChunks = faults.find((f) => f.kind === 'slow_chunks');
@@ -661,7 +389,7 @@ export class DifySimulator {
       if (open) res.write(text);
     };
     write('event: ping\n\n');
-    const events = this.#events(run);
+    const events = streamEvents(run);
     const stepMs = run.latencyMs / (events.length + 1);
     let sent = 0;
     for (const event of events) {
@@ -682,7 +410,7 @@ export class DifySimulator {
       await sleep(systemClock, stepMs, { signal: record.stop.signal }).catch(() => undefined);
     }
     this.#finish(run);
-    for (const event of this.#finalEvents(run)) write(`data: ${JSON.stringify(event)}\n\n`);
+    for (const event of finalEvents(run)) write(`data: ${JSON.stringify(event)}\n\n`);
     if (open) res.end();
   }
 
@@ -700,90 +428,6 @@ export class DifySimulator {
       if (record.taskId === taskId && record.user === user) record.stop.abort();
     }
     sendJson(res, 200, { result: 'success' });
-  }
-
-  #logs(app: SimApp, params: URLSearchParams): Json {
-    const page = Math.max(1, Number(params.get('page') ?? 1) || 1);
-    const limit = Math.min(100, Math.max(1, Number(params.get('limit') ?? 20) || 20));
-    const status = params.get('status');
-    const session = params.get('created_by_end_user_session_id');
-    const rows = [...app.runs.values()]
-      .reverse()
-      .filter(
-        (record) =>
-          (status === null || record.status === status) &&
-          (session === null || record.user === session),
-      );
-    const slice = rows.slice((page - 1) * limit, page * limit);
-    return {
-      page,
-      limit,
-      total: rows.length,
-      has_more: page * limit < rows.length,
-      data: slice.map((record) => ({
-        id: `log-${record.id}`,
-        workflow_run: {
-          id: record.id,
-          version: 'draft',
-          status: record.status,
-          error: record.error,
-          elapsed_time: record.elapsedS,
-          total_tokens: record.totalTokens,
-          total_steps: record.totalSteps,
-          created_at: record.createdAt,
-          finished_at: record.finishedAt,
-        },
-        created_from: 'service-api',
-        created_by_role: 'end_user',
-        created_by_account: null,
-        created_by_end_user: {
-          id: record.user,
-          type: 'service_api',
-          is_anonymous: false,
-          session_id: record.user,
-        },
-        created_at: record.createdAt,
-      })),
-    };
-  }
-
-  async #upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const type = req.headers['content-type'] ?? '';
-    if (!type.startsWith('multipart/form-data'))
-      throw difyError(400, 'no_file_uploaded', 'Please upload your file.');
-    let form: FormData;
-    try {
-      // Fine for a test double with a 15 MB cap; a production server would stream the parts.
-      const body = new Response(Readable.toWeb(req) as ReadableStream, {
-        headers: { 'content-type': type },
-      });
-      // eslint-disable-next-line @typescript-eslint/no-deprecated
-      form = await body.formData();
-    } catch {
-      throw difyError(400, 'no_file_uploaded', 'Please upload your file.');
-    }
-    const file = form.get('file');
-    if (!(file instanceof Blob))
-      throw difyError(400, 'no_file_uploaded', 'Please upload your file.');
-    if (form.getAll('file').length > 1)
-      throw difyError(400, 'too_many_files', 'Only one file is allowed.');
-    if (file.size > MAX_UPLOAD_BYTES) throw difyError(413, 'file_too_large', 'File size exceeded.');
-    const name = file instanceof File ? file.name : 'upload';
-    const extension = name.includes('.') ? (name.split('.').pop() ?? '') : '';
-    if (['exe', 'dll', 'bat'].includes(extension.toLowerCase()))
-      throw difyError(415, 'unsupported_file_type', 'File type not allowed.');
-    const user = form.get('user');
-    const record: Json = {
-      id: randomUUID(),
-      name,
-      size: file.size,
-      extension,
-      mime_type: file.type || 'application/octet-stream',
-      created_by: typeof user === 'string' ? user : '',
-      created_at: Math.floor(Date.now() / 1000),
-    };
-    this.#files.set(String(record.id), record);
-    sendJson(res, 201, record);
   }
 
   async #admin(
@@ -807,24 +451,4 @@ export class DifySimulator {
       throw difyError(404, 'not_found', 'no such simulator endpoint');
     }
   }
-}
-
-interface ActiveRun {
-  readonly app: SimApp;
-  readonly kind: 'workflow' | 'chat' | 'completion';
-  readonly record: SimRunRecord;
-  readonly outcome: SimRunOutcome;
-  readonly failed: boolean;
-  readonly latencyMs: number;
-  readonly conversationId: string;
-  readonly messageId: string;
-}
-
-/** Splits a text into a few word-sized pieces, as a model streams it. */
-function chunks(text: string): string[] {
-  const pieces = text.match(/\S+\s*/g) ?? [];
-  const size = Math.max(1, Math.ceil(pieces.length / 8));
-  const out: string[] = [];
-  for (let i = 0; i < pieces.length; i += size) out.push(pieces.slice(i, i + size).join(''));
-  return out;
 }
