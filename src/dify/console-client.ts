@@ -1,5 +1,6 @@
 import { DifyError } from './dify-error.js';
-import { DifyHttp, asObject, type Fetch, type Json } from './dify-http.js';
+import { asObject } from '../core/json-value.js';
+import { DifyHttp, type Fetch, type Json } from './dify-http.js';
 import { numeric } from './run-assembler.js';
 
 /** Options every call takes last. */

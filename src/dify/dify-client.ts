@@ -2,7 +2,6 @@ import { sleep, systemClock } from '../core/clock.js';
 import { DifyError } from './dify-error.js';
 import {
   DifyHttp,
-  asObject as object,
   describeError as describe,
   parseJson,
   type Fetch,
@@ -11,6 +10,7 @@ import {
 import type { DifyRunResult } from './dify-run-result.js';
 import { RunAssembler, numeric } from './run-assembler.js';
 import { SseDecoder } from './sse-decoder.js';
+import { asObject, asString } from '../core/json-value.js';
 
 /** How to reach one Dify app through the public API. */
 export interface DifyClientOptions {
@@ -138,10 +138,6 @@ const STOP_PATH: Readonly<Record<RunKind, (taskId: string) => string>> = {
 // How long a stop call sent for an aborted run may take; it runs after the caller gave up.
 const STOP_TIMEOUT_MS = 5000;
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
  * Dify's public (service) API for one app: workflow runs, chat and completion messages (blocking
  * and streaming), stop, run detail, logs, file upload, parameters and info. Every call takes a
@@ -170,11 +166,11 @@ export class DifyClient {
     const body = await this.#http.json('GET', '/info', undefined, options.signal);
     const tags = Array.isArray(body.tags) ? body.tags.filter((t) => typeof t === 'string') : [];
     return {
-      name: str(body.name) ?? '',
-      description: str(body.description) ?? '',
+      name: asString(body.name) ?? '',
+      description: asString(body.description) ?? '',
       tags,
-      mode: str(body.mode) ?? 'unknown',
-      authorName: str(body.author_name),
+      mode: asString(body.mode) ?? 'unknown',
+      authorName: asString(body.author_name),
     };
   }
 
@@ -184,17 +180,17 @@ export class DifyClient {
     const form = Array.isArray(body.user_input_form) ? body.user_input_form : [];
     const inputs: DifyInputField[] = [];
     for (const entry of form) {
-      const wrapper = object(entry);
+      const wrapper = asObject(entry);
       const type = wrapper === undefined ? undefined : Object.keys(wrapper)[0];
-      const field = type === undefined ? undefined : object(wrapper?.[type]);
+      const field = type === undefined ? undefined : asObject(wrapper?.[type]);
       if (type === undefined || field === undefined) continue;
       const options = Array.isArray(field.options)
         ? field.options.filter((o): o is string => typeof o === 'string')
         : undefined;
       inputs.push({
         type,
-        variable: str(field.variable) ?? '',
-        label: str(field.label) ?? '',
+        variable: asString(field.variable) ?? '',
+        label: asString(field.label) ?? '',
         required: field.required === true,
         default: field.default,
         maxLength: numeric(field.max_length),
@@ -294,7 +290,7 @@ export class DifyClient {
       limit: numeric(body.limit) ?? 0,
       total: numeric(body.total) ?? 0,
       hasMore: body.has_more === true,
-      data: Array.isArray(body.data) ? body.data.map((row) => object(row) ?? {}) : [],
+      data: Array.isArray(body.data) ? body.data.map((row) => asObject(row) ?? {}) : [],
     };
   }
 
@@ -317,11 +313,11 @@ export class DifyClient {
     form.set('user', user);
     const body = await this.#http.json('POST', '/files/upload', form, options.signal);
     return {
-      id: str(body.id) ?? '',
-      name: str(body.name) ?? file.filename,
+      id: asString(body.id) ?? '',
+      name: asString(body.name) ?? file.filename,
       size: numeric(body.size) ?? 0,
-      extension: str(body.extension) ?? '',
-      mimeType: str(body.mime_type) ?? '',
+      extension: asString(body.extension) ?? '',
+      mimeType: asString(body.mime_type) ?? '',
       createdAt: numeric(body.created_at),
     };
   }
@@ -345,7 +341,7 @@ export class DifyClient {
       const assembler = new RunAssembler(kind);
       if (kind === 'workflow') {
         assembler.add(body);
-        const data = object(body.data);
+        const data = asObject(body.data);
         if (data === undefined) {
           throw new DifyError('E_DIFY_BAD_RESPONSE', 'the answer has no run data', {
             context: this.#http.context('POST', path),
@@ -461,5 +457,5 @@ export class DifyClient {
 
 function parseInputs(value: unknown): Json {
   // The run detail may send its inputs as a JSON string.
-  return object(typeof value === 'string' ? parseJson(value) : value) ?? {};
+  return asObject(typeof value === 'string' ? parseJson(value) : value) ?? {};
 }

@@ -1,20 +1,14 @@
 import { DifyError, toDifyError, type DifyCallContext } from './dify-error.js';
+import { asObject, type JsonObject } from '../core/json-value.js';
 
 /** A JSON object as Dify sends it. */
-export type Json = Readonly<Record<string, unknown>>;
+export type Json = JsonObject;
 
 /** The fetch function the clients use: `globalThis.fetch` or one a caller injects. */
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
 /** A request body: JSON, or a multipart form. */
 export type Payload = Json | FormData | undefined;
-
-/** Reads a JSON object, or undefined for anything else. */
-export function asObject(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Json)
-    : undefined;
-}
 
 /** Parses a JSON text, or undefined. */
 export function parseJson(text: string): unknown {

@@ -1,5 +1,6 @@
 import { isMap, parseDocument, type Document } from 'yaml';
 import { AutoOptError } from '../core/autoopt-error.js';
+import { asObject, asText } from '../core/json-value.js';
 
 /** A DSL that cannot be read: where, and why. */
 export class DslError extends AutoOptError {
@@ -38,18 +39,6 @@ export interface DslPrompt {
 }
 
 type Json = Readonly<Record<string, unknown>>;
-
-/** A string field, a number as text, or the fallback for anything else. */
-function str(value: unknown, fallback = ''): string {
-  if (typeof value === 'string') return value;
-  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : fallback;
-}
-
-function asObject(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Json)
-    : undefined;
-}
 
 /**
  * An app's DSL, read for editing: its prompts can be listed and changed, and writing it back
@@ -115,9 +104,9 @@ export class DslDocument {
       const data = asObject(asObject(node)?.data);
       if (data === undefined) return;
       const base = {
-        nodeId: str(asObject(node)?.id, ''),
-        nodeType: str(data.type, ''),
-        title: str(data.title, ''),
+        nodeId: asText(asObject(node)?.id, ''),
+        nodeType: asText(data.type, ''),
+        title: asText(data.title, ''),
       };
       const path = ['workflow', 'graph', 'nodes', index, 'data'];
       if (base.nodeType === 'llm') {
@@ -138,7 +127,7 @@ export class DslDocument {
             ...base,
             role: undefined,
             path: [...path, 'prompt_template', 'text'],
-            text: str(asObject(template)?.text),
+            text: asText(asObject(template)?.text),
           });
         }
       } else if (

@@ -1,4 +1,5 @@
 import type { DifyNodeTrace, DifyRunResult, DifyRunStatus } from './dify-run-result.js';
+import { asObject, asString } from '../core/json-value.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -10,16 +11,6 @@ const STATUSES: ReadonlySet<string> = new Set([
   'partial-succeeded',
   'paused',
 ]);
-
-function object(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Json)
-    : undefined;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
 
 /** A number, or a number Dify sent as a string (`"total_steps": "1"`, prices). */
 export function numeric(value: unknown): number | undefined {
@@ -85,41 +76,41 @@ export class RunAssembler {
 
   /** Takes one event. */
   add(event: Json): void {
-    this.#taskId ??= text(event.task_id);
-    this.#workflowRunId ??= text(event.workflow_run_id);
-    this.#conversationId ??= text(event.conversation_id);
+    this.#taskId ??= asString(event.task_id);
+    this.#workflowRunId ??= asString(event.workflow_run_id);
+    this.#conversationId ??= asString(event.conversation_id);
     this.#messageId ??=
-      text(event.message_id) ?? (this.#mode === 'workflow' ? undefined : text(event.id));
-    const data = object(event.data) ?? {};
+      asString(event.message_id) ?? (this.#mode === 'workflow' ? undefined : asString(event.id));
+    const data = asObject(event.data) ?? {};
     switch (event.event) {
       case 'workflow_started':
-        this.#workflowRunId ??= text(data.id);
+        this.#workflowRunId ??= asString(data.id);
         break;
       case 'node_finished':
         this.#nodes.push(this.#node(data));
         break;
       case 'text_chunk':
-        this.#answer = (this.#answer ?? '') + (text(data.text) ?? '');
+        this.#answer = (this.#answer ?? '') + (asString(data.text) ?? '');
         break;
       case 'message':
       case 'agent_message':
-        this.#answer = (this.#answer ?? '') + (text(event.answer) ?? '');
+        this.#answer = (this.#answer ?? '') + (asString(event.answer) ?? '');
         break;
       case 'message_replace':
-        this.#answer = text(event.answer) ?? this.#answer;
+        this.#answer = asString(event.answer) ?? this.#answer;
         break;
       case 'workflow_finished':
         this.#workflowFinished(data);
         break;
       case 'message_end':
-        this.#usage(object(object(event.metadata)?.usage));
+        this.#usage(asObject(asObject(event.metadata)?.usage));
         if (this.#status === 'running') this.#status = 'succeeded';
         this.#finished = true;
         break;
       case 'error':
         this.#status = 'failed';
-        this.#error = text(event.message) ?? 'the stream ended with an error';
-        this.#errorCode = text(event.code);
+        this.#error = asString(event.message) ?? 'the stream ended with an error';
+        this.#errorCode = asString(event.code);
         this.#finished = true;
         break;
       default:
@@ -132,28 +123,28 @@ export class RunAssembler {
   /** Takes a blocking chat or completion answer. */
   addMessage(body: Json): void {
     this.add(body);
-    this.#answer = text(body.answer) ?? this.#answer;
-    this.#usage(object(object(body.metadata)?.usage));
+    this.#answer = asString(body.answer) ?? this.#answer;
+    this.#usage(asObject(asObject(body.metadata)?.usage));
     this.#status = 'succeeded';
     this.#finished = true;
   }
 
   /** Takes a run's data: the blocking answer's `data`, or the run detail. */
   addRunData(data: Json): void {
-    this.#workflowRunId ??= text(data.id);
+    this.#workflowRunId ??= asString(data.id);
     this.#workflowFinished(data);
   }
 
   #workflowFinished(data: Json): void {
-    const status = text(data.status);
+    const status = asString(data.status);
     this.#status =
       status !== undefined && STATUSES.has(status) ? (status as DifyRunStatus) : 'failed';
-    this.#outputs = object(data.outputs) ?? {};
-    this.#error = text(data.error) ?? undefined;
+    this.#outputs = asObject(data.outputs) ?? {};
+    this.#error = asString(data.error) ?? undefined;
     this.#elapsedMs = seconds(data.elapsed_time);
     this.#tokens = numeric(data.total_tokens);
     this.#price = numeric(data.total_price) ?? this.#price ?? this.#nodePrice();
-    this.#currency ??= text(data.currency);
+    this.#currency ??= asString(data.currency);
     this.#steps = numeric(data.total_steps);
     // A chatflow goes on to message_end; a workflow is done.
     if (this.#mode === 'workflow' || this.#status !== 'succeeded') this.#finished = true;
@@ -163,22 +154,22 @@ export class RunAssembler {
     if (usage === undefined) return;
     this.#tokens = numeric(usage.total_tokens) ?? this.#tokens;
     this.#price = numeric(usage.total_price) ?? this.#price;
-    this.#currency = text(usage.currency) ?? this.#currency;
+    this.#currency = asString(usage.currency) ?? this.#currency;
     this.#elapsedMs ??= seconds(usage.latency);
   }
 
   #node(data: Json): DifyNodeTrace {
-    const metadata = object(data.execution_metadata) ?? {};
-    this.#currency ??= text(metadata.currency);
+    const metadata = asObject(data.execution_metadata) ?? {};
+    this.#currency ??= asString(metadata.currency);
     return {
-      nodeId: text(data.node_id) ?? '',
-      nodeType: text(data.node_type) ?? '',
-      title: text(data.title) ?? '',
-      status: text(data.status) ?? '',
+      nodeId: asString(data.node_id) ?? '',
+      nodeType: asString(data.node_type) ?? '',
+      title: asString(data.title) ?? '',
+      status: asString(data.status) ?? '',
       elapsedMs: seconds(data.elapsed_time),
       totalTokens: numeric(metadata.total_tokens),
       totalPrice: numeric(metadata.total_price),
-      error: text(data.error),
+      error: asString(data.error),
     };
   }
 

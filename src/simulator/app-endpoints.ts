@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { SimApp } from './sim-app.js';
-import { str, type SimDsl } from './sim-dsl.js';
+import type { SimDsl } from './sim-dsl.js';
+import { runData } from './run-events.js';
 import { difyError, sendJson } from './sim-http.js';
+import { asText } from '../core/json-value.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -91,7 +93,7 @@ export function validateRunRequest(
         `${input.variable} in input form must be less than ${input.maxLength} characters`,
       );
     }
-    if (value !== undefined && input.options.length > 0 && !input.options.includes(str(value))) {
+    if (value !== undefined && input.options.length > 0 && !input.options.includes(asText(value))) {
       throw difyError(
         400,
         'invalid_param',
@@ -123,17 +125,7 @@ export function logsPage(app: SimApp, params: URLSearchParams): Json {
     has_more: page * limit < rows.length,
     data: slice.map((record) => ({
       id: `log-${record.id}`,
-      workflow_run: {
-        id: record.id,
-        version: 'draft',
-        status: record.status,
-        error: record.error,
-        elapsed_time: record.elapsedS,
-        total_tokens: record.totalTokens,
-        total_steps: record.totalSteps,
-        created_at: record.createdAt,
-        finished_at: record.finishedAt,
-      },
+      workflow_run: { ...runData(record), version: 'draft' },
       created_from: 'service-api',
       created_by_role: 'end_user',
       created_by_account: null,

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'yaml';
 import type { SimApp } from './sim-app.js';
-import { SimDsl, str } from './sim-dsl.js';
+import { SimDsl } from './sim-dsl.js';
 import type { SimAppConfig } from './simulator-config.js';
 import { readJson, sendJson } from './sim-http.js';
+import { asText } from '../core/json-value.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -141,7 +142,7 @@ export async function handleConsole(
     const appId = typeof payload.app_id === 'string' ? payload.app_id : undefined;
     let dsl: SimDsl;
     try {
-      dsl = new SimDsl(str(yamlText, ''));
+      dsl = new SimDsl(asText(yamlText, ''));
     } catch (error) {
       sendJson(res, 400, {
         id: randomUUID(),
@@ -239,8 +240,8 @@ export async function handleConsole(
     const version = {
       id: randomUUID(),
       dsl: app.dsl,
-      markedName: str(payload.marked_name, ''),
-      markedComment: str(payload.marked_comment, ''),
+      markedName: asText(payload.marked_name, ''),
+      markedComment: asText(payload.marked_comment, ''),
       createdAt: Math.floor(Date.now() / 1000),
     };
     app.versions.push(version);

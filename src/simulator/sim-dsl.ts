@@ -1,23 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
+import { asArray, asObject, asText } from '../core/json-value.js';
 
 type Json = Readonly<Record<string, unknown>>;
-
-/** A string field, a number as text, or the fallback for anything else. */
-export function str(value: unknown, fallback = ''): string {
-  if (typeof value === 'string') return value;
-  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : fallback;
-}
-
-function asObject(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Json)
-    : undefined;
-}
-
-function asArray(value: unknown): readonly unknown[] {
-  return Array.isArray(value) ? value : [];
-}
 
 /** One input variable of an app's start form. */
 export interface SimInputVariable {
@@ -55,15 +40,15 @@ export class SimDsl {
   }
 
   get mode(): string {
-    return str(asObject(this.raw.app)?.mode, 'workflow');
+    return asText(asObject(this.raw.app)?.mode, 'workflow');
   }
 
   get name(): string {
-    return str(asObject(this.raw.app)?.name, '');
+    return asText(asObject(this.raw.app)?.name, '');
   }
 
   get version(): string {
-    return str(this.raw.version, '');
+    return asText(this.raw.version, '');
   }
 
   get workflow(): Json {
@@ -93,9 +78,9 @@ export class SimDsl {
         const data = asObject(entry?.data);
         if (entry === undefined || data === undefined) return undefined;
         return {
-          id: str(entry.id),
-          type: str(data.type, ''),
-          title: str(data.title, ''),
+          id: asText(entry.id),
+          type: asText(data.type, ''),
+          title: asText(data.title, ''),
           data,
         };
       })
@@ -105,8 +90,8 @@ export class SimDsl {
     const incoming = new Map<string, number>(nodes.map((node) => [node.id, 0]));
     for (const edge of asArray(this.graph.edges)) {
       const e = asObject(edge);
-      const source = str(e?.source, '');
-      const target = str(e?.target, '');
+      const source = asText(e?.source, '');
+      const target = asText(e?.target, '');
       if (!byId.has(source) || !byId.has(target)) continue;
       next.set(source, [...(next.get(source) ?? []), target]);
       incoming.set(target, (incoming.get(target) ?? 0) + 1);
@@ -137,9 +122,9 @@ export class SimDsl {
       .map((variable) => asObject(variable))
       .filter((variable): variable is Json => variable !== undefined)
       .map((variable) => ({
-        type: str(variable.type, 'text-input'),
-        variable: str(variable.variable, ''),
-        label: str(variable.label, str(variable.variable, '')),
+        type: asText(variable.type, 'text-input'),
+        variable: asText(variable.variable, ''),
+        label: asText(variable.label, asText(variable.variable, '')),
         required: variable.required === true,
         maxLength: typeof variable.max_length === 'number' ? variable.max_length : undefined,
         options: asArray(variable.options).filter((o): o is string => typeof o === 'string'),
@@ -148,7 +133,7 @@ export class SimDsl {
 
   /** The prompt of a chat or completion app (`model_config.pre_prompt`). */
   get prePrompt(): string {
-    return str(asObject(this.raw.model_config)?.pre_prompt, '');
+    return asText(asObject(this.raw.model_config)?.pre_prompt, '');
   }
 
   #modelConfigForm(): unknown[] {

@@ -1,4 +1,5 @@
-import { str, type SimDsl, type SimNode } from './sim-dsl.js';
+import type { SimDsl, SimNode } from './sim-dsl.js';
+import { asArray, asObject, asText } from '../core/json-value.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -58,14 +59,8 @@ export function simulateModel(system: string, user: string): string {
   return text;
 }
 
-function asArray(value: unknown): readonly unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function asObject(value: unknown): Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Json)
-    : {};
+function objectOrEmpty(value: unknown): Json {
+  return asObject(value) ?? {};
 }
 
 function selector(value: unknown): string {
@@ -81,13 +76,13 @@ function runLlm(
   let user = '';
   if (Array.isArray(template)) {
     for (const message of template) {
-      const entry = asObject(message);
-      const rendered = renderTemplate(str(entry.text, ''), values);
+      const entry = objectOrEmpty(message);
+      const rendered = renderTemplate(asText(entry.text, ''), values);
       if (entry.role === 'system') system += `${rendered}\n`;
       else if (entry.role === 'user') user += `${rendered}\n`;
     }
   } else {
-    user = renderTemplate(str(asObject(template).text, ''), values);
+    user = renderTemplate(asText(objectOrEmpty(template).text, ''), values);
   }
   // A chatflow's LLM also sees the user's query when its prompt does not quote it.
   const query = values.get('sys.query');
@@ -130,21 +125,21 @@ export function runGraph(
         break;
       }
       case 'question-classifier': {
-        const first = asObject(asArray(node.data.classes)[0]);
-        nodeOutputs = { class_name: str(first.name, '') };
-        nodeTokens = tokens(str(node.data.instruction, ''));
+        const first = objectOrEmpty(asArray(node.data.classes)[0]);
+        nodeOutputs = { class_name: asText(first.name, '') };
+        nodeTokens = tokens(asText(node.data.instruction, ''));
         break;
       }
       case 'parameter-extractor': {
         const source = values.get(selector(node.data.query)) ?? '';
         for (const parameter of asArray(node.data.parameters)) {
-          nodeOutputs = { ...nodeOutputs, [str(asObject(parameter).name)]: source };
+          nodeOutputs = { ...nodeOutputs, [asText(objectOrEmpty(parameter).name)]: source };
         }
-        nodeTokens = tokens(str(node.data.instruction, ''));
+        nodeTokens = tokens(asText(node.data.instruction, ''));
         break;
       }
       case 'template-transform':
-        nodeOutputs = { output: renderTemplate(str(node.data.template, ''), values) };
+        nodeOutputs = { output: renderTemplate(asText(node.data.template, ''), values) };
         break;
       case 'variable-aggregator': {
         const found = asArray(node.data.variables)
@@ -154,15 +149,15 @@ export function runGraph(
         break;
       }
       case 'answer':
-        answer += renderTemplate(str(node.data.answer, ''), values);
+        answer += renderTemplate(asText(node.data.answer, ''), values);
         nodeOutputs = { answer };
         break;
       case 'end':
         for (const output of asArray(node.data.outputs)) {
-          const entry = asObject(output);
+          const entry = objectOrEmpty(output);
           outputs = {
             ...outputs,
-            [str(entry.variable)]: values.get(selector(entry.value_selector)) ?? null,
+            [asText(entry.variable)]: values.get(selector(entry.value_selector)) ?? null,
           };
         }
         nodeOutputs = outputs;
