@@ -278,6 +278,62 @@ describe('DifyClient against the simulator', () => {
       });
     });
 
+    it('scripted errors mid-run: a spent quota and a revoked key stop the run, a daily cap too', async () => {
+      const c = client();
+      sim.faults.add({
+        kind: 'http_error',
+        status: 400,
+        code: 'provider_quota_exceeded',
+        message: 'Your quota has been exhausted.',
+      });
+      expect(await failure(c.runWorkflow({ inputs: { query: 'a' }, user: 'u' }))).toMatchObject({
+        code: 'E_DIFY_QUOTA_EXCEEDED',
+        fatal: true,
+        retryable: false,
+      });
+      sim.faults.add({
+        kind: 'http_error',
+        status: 401,
+        code: 'unauthorized',
+        message: 'Access token is invalid',
+      });
+      expect(await failure(c.runWorkflow({ inputs: { query: 'a' }, user: 'u' }))).toMatchObject({
+        code: 'E_DIFY_UNAUTHORIZED',
+        fatal: true,
+      });
+      sim.faults.add({
+        kind: 'http_error',
+        status: 429,
+        code: 'rate_limit_error',
+        message: 'Reached the limit of 1000 requests/day.',
+      });
+      expect(await failure(c.runWorkflow({ inputs: { query: 'a' }, user: 'u' }))).toMatchObject({
+        code: 'E_DIFY_RATE_LIMITED',
+        fatal: true,
+        retryable: false,
+      });
+      await expect(c.runWorkflow({ inputs: { query: 'a' }, user: 'u' })).resolves.toMatchObject({
+        status: 'succeeded',
+      });
+    });
+
+    it('415 for a file type Dify refuses, 400 for an upload without a file', async () => {
+      const c = client();
+      expect(
+        await failure(c.uploadFile({ data: new Uint8Array([1]), filename: 'tool.exe' }, 'u')),
+      ).toMatchObject({
+        code: 'E_DIFY_FILE_REJECTED',
+        status: 415,
+        difyCode: 'unsupported_file_type',
+      });
+      const noFile = await fetch(`${sim.apiBase}/files/upload`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer app-wf-secret-key' },
+        body: 'x',
+      });
+      expect(await noFile.json()).toMatchObject({ status: 400, code: 'no_file_uploaded' });
+    });
+
     it('E_DIFY_NETWORK when nothing listens', async () => {
       const dead = new DifyClient({ apiBase: 'http://127.0.0.1:9/v1', apiKey: 'app-secret-dead' });
       const error = await failure(dead.info());

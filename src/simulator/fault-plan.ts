@@ -5,6 +5,13 @@ export type SimFault =
   | { readonly kind: 'drop_stream'; readonly afterEvents: number }
   | { readonly kind: 'malformed_frames' }
   | { readonly kind: 'http_5xx'; readonly status?: number }
+  /** Any error answer: `provider_quota_exceeded`, a 401 mid-run, a daily `rate_limit_error`… */
+  | {
+      readonly kind: 'http_error';
+      readonly status: number;
+      readonly code: string;
+      readonly message?: string;
+    }
   | { readonly kind: 'storm_429' };
 
 /** A fault, for how many run requests, and for which app (any, when unset). */

@@ -263,6 +263,14 @@ export class DifySimulator {
       kind: K,
     ): Extract<SimFault, { kind: K }> | undefined =>
       faults.find((f): f is Extract<SimFault, { kind: K }> => f.kind === kind);
+    const scripted = fault('http_error');
+    if (scripted !== undefined) {
+      throw difyError(
+        scripted.status,
+        scripted.code,
+        scripted.message ?? `simulated ${scripted.code}`,
+      );
+    }
     const http5xx = fault('http_5xx');
     if (http5xx !== undefined)
       throw difyError(http5xx.status ?? 500, 'internal_server_error', 'Internal Server Error.');
