@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { AutoOptError } from '../core/autoopt-error.js';
+import { yamlPosition } from '../core/yaml-position.js';
 
 /** A simulator apps file that cannot be used: which file, key, line and column. */
 export class SimulatorConfigError extends AutoOptError {
@@ -73,22 +74,15 @@ export interface SimAppConfig {
   readonly behaviour: SimBehaviour;
 }
 
-/** Where a key path sits in a YAML file, as `file:line:column`. */
+/** Where a key path sits in a YAML file, as `file:line:column: `. */
 function locate(
   source:
     { readonly file: string; readonly doc: Document; readonly lines: LineCounter } | undefined,
   path: readonly PropertyKey[],
 ): string {
   if (source === undefined) return '';
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    const node: unknown = source.doc.getIn(path.slice(0, depth), true);
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    if (range !== undefined) {
-      const { line, col } = source.lines.linePos(range[0]);
-      return `${source.file}:${line}:${col}: `;
-    }
-  }
-  return `${source.file}: `;
+  const at = yamlPosition(source.doc, source.lines, path);
+  return at === undefined ? `${source.file}: ` : `${source.file}:${at.line}:${at.column}: `;
 }
 
 /**
