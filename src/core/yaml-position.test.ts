@@ -15,7 +15,10 @@ describe('yamlPosition', () => {
     expect(yamlPosition(doc, lines, ['a', 'list', 1])).toEqual({ line: 5, column: 7 });
     expect(yamlPosition(doc, lines, ['a', 'b'], { atKey: true })).toEqual({ line: 2, column: 3 });
     // A list item has no key: its value is the place.
-    expect(yamlPosition(doc, lines, ['a', 'list', 0], { atKey: true })).toEqual({ line: 4, column: 7 });
+    expect(yamlPosition(doc, lines, ['a', 'list', 0], { atKey: true })).toEqual({
+      line: 4,
+      column: 7,
+    });
   });
 
   it('falls back to the deepest existing parent for a missing key', () => {
