@@ -2,10 +2,21 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { AutoOptError } from '../core/autoopt-error.js';
 import { runDemo } from './demo-command.js';
 import { formatStatistics } from './format-statistics.js';
+import { initConfig } from './init-command.js';
+import { runCommand } from './run-command.js';
+import { listRuns, showRun } from './runs-command.js';
 import { runSimulate } from './simulate-command.js';
+import { validateCommand } from './validate-command.js';
 
 // Errors that mean the user's input is wrong: exit code 2.
-const BAD_INPUT_CODES = new Set(['E_POLICY_INVALID', 'E_SIMULATOR_CONFIG', 'E_DSL_INVALID']);
+const BAD_INPUT_CODES = new Set([
+  'E_POLICY_INVALID',
+  'E_SIMULATOR_CONFIG',
+  'E_DSL_INVALID',
+  'E_CONFIG_INVALID',
+  'E_CONFIG_UNREADABLE',
+  'E_RUN_NOT_FOUND',
+]);
 
 /** Exit codes of the CLI. */
 export const ExitCode = { Ok: 0, Failed: 1, BadInput: 2, Interrupted: 130 } as const;
@@ -87,6 +98,90 @@ export async function main(
       },
     );
   program
+    .command('run')
+    .description('run the suite of a configuration against Dify (or the built-in simulator)')
+    .requiredOption('-c, --config <file>', 'the configuration file')
+    .option(
+      '-j, --concurrency <n>',
+      'cases in flight at most (overrides execution.concurrency)',
+      integer(1),
+    )
+    .option('--filter <text>', 'only cases whose id or workflow id contains this text')
+    .option('--repeat <k>', 'run each case k times (overrides repeat)', integer(1))
+    .option('--resume <run-id>', 'continue an interrupted run; finished cases are not run again')
+    .option(
+      '--retry-errors <run-id>',
+      'run again only the failed, timed-out and errored cases of a run',
+    )
+    .option('--fail-under <rate>', 'exit 1 when the pass rate is under this (0..1)', fraction)
+    .option('-o, --output <file>', 'write the results (.json or .jsonl)')
+    .option('--no-progress', 'no live progress')
+    .option('--quiet', 'print nothing but errors')
+    .action(
+      async (options: {
+        config: string;
+        concurrency?: number;
+        filter?: string;
+        repeat?: number;
+        resume?: string;
+        retryErrors?: string;
+        failUnder?: number;
+        output?: string;
+        progress: boolean;
+        quiet?: boolean;
+      }) => {
+        exitCode = await runCommand(
+          { ...options, quiet: options.quiet === true },
+          interrupt.signal,
+          { ...io, isTty: process.stdout.isTTY },
+        );
+      },
+    );
+  program
+    .command('init')
+    .description('write a commented starter configuration')
+    .argument('[file]', 'where to write it', 'dify-autoopt.yaml')
+    .action(async (file: string) => {
+      await initConfig(file);
+      io.out(
+        `wrote ${file}: fill in your Dify address and API key, then run dify-autoopt run -c ${file}`,
+      );
+    });
+  program
+    .command('validate')
+    .description(
+      'check a configuration and its cases; --remote also checks inputs against each app',
+    )
+    .requiredOption('-c, --config <file>', 'the configuration file')
+    .option('--remote', "check each case's inputs against the app's /v1/parameters")
+    .action(async (options: { config: string; remote?: boolean }) => {
+      const problems = await validateCommand(
+        { config: options.config, remote: options.remote === true },
+        interrupt.signal,
+        io.out,
+      );
+      if (problems > 0) exitCode = ExitCode.BadInput;
+    });
+  const runs = program.command('runs').description('read the run store');
+  runs
+    .command('list')
+    .description('the latest runs')
+    .option('--store <file>', 'the run store', '.dify-autoopt/runs.db')
+    .action((options: { store: string }) => {
+      listRuns(options.store, io.out);
+    });
+  runs
+    .command('show')
+    .description('one run and its results')
+    .argument('<run-id>')
+    .option('--store <file>', 'the run store', '.dify-autoopt/runs.db')
+    .action((runId: string, options: { store: string }) => {
+      if (!showRun(options.store, runId, io.out)) {
+        io.err(`no run ${runId} in ${options.store}`);
+        exitCode = ExitCode.BadInput;
+      }
+    });
+  program
     .command('simulate')
     .description('serve the built-in Dify simulator (public and console API) on loopback')
     .requiredOption('--apps <file>', 'the apps YAML file (see examples/simulator-apps.yaml)')
@@ -100,11 +195,17 @@ export async function main(
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      io.err(`error: ${(error as Error).message} (init never overwrites a file)`);
+      return ExitCode.BadInput;
+    }
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.BadInput;
     }
     if (error instanceof AutoOptError) {
       io.err(`error ${error.code}: ${error.message}`);
+      if (error.code === 'E_CONFIG_INVALID' || error.code === 'E_CONFIG_UNREADABLE')
+        return ExitCode.BadInput;
       return BAD_INPUT_CODES.has(error.code) ? ExitCode.BadInput : ExitCode.Failed;
     }
     throw error;

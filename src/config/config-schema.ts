@@ -62,6 +62,10 @@ const workflowSchema = z.strictObject({
   /** Run a chat app's cases as one conversation, in order. */
   conversation: z.boolean().default(false),
   prompt_variant: z.string().optional(),
+  /** With `dify.base_url: simulator`: the DSL (relative to the config file) and behaviour. */
+  simulator: z
+    .strictObject({ dsl: z.string().min(1), behaviour: z.looseObject({}).optional() })
+    .optional(),
 });
 
 /** The `execution` section: the executor's policy, in snake_case, plus budgets. */

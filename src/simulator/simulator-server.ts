@@ -402,9 +402,9 @@ export class DifySimulator {
     let sent = 0;
     for (const event of events) {
       if (stopped()) break;
-      await sleep(systemClock, stepMs + (slowChunks?.delayMs ?? 0), {
-        signal: record.stop.signal,
-      }).catch(() => undefined);
+      // Like Dify, the first event (workflow_started, with the task id) comes at once.
+      const waitMs = sent === 0 ? (slowChunks?.delayMs ?? 0) : stepMs + (slowChunks?.delayMs ?? 0);
+      await sleep(systemClock, waitMs, { signal: record.stop.signal }).catch(() => undefined);
       if (stopped()) break;
       if (malformed) write('data: {"event": "text_chunk", "data": {"text": broken\n\n');
       write(`data: ${JSON.stringify(event)}\n\n`);

@@ -1,0 +1,155 @@
+import { writeFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { loadConfig, type LoadedConfig } from '../config/load-config.js';
+import { RunProgress, type ProgressSnapshot } from '../run/run-progress.js';
+import { runSuite, type SuiteSummary } from '../run/run-suite.js';
+import { resolveSimulatorConfig } from '../simulator/simulator-config.js';
+import { DifySimulator } from '../simulator/simulator-server.js';
+import { RunStore } from '../store/run-store.js';
+
+/** The `run` command's options, as parsed. */
+export interface RunCommandOptions {
+  readonly config: string;
+  readonly concurrency?: number;
+  readonly filter?: string;
+  readonly repeat?: number;
+  readonly resume?: string;
+  readonly retryErrors?: string;
+  readonly failUnder?: number;
+  readonly output?: string;
+  readonly progress: boolean;
+  readonly quiet: boolean;
+}
+
+interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly isTty: boolean;
+}
+
+const seconds = (ms: number | undefined): string =>
+  ms === undefined ? '—' : `${(ms / 1000).toFixed(1)}s`;
+
+function progressLine(s: ProgressSnapshot): string {
+  return `${s.done}/${s.total} done · ${s.passed} passed · ${s.failed} failed · ${s.inFlight} in flight · ${s.queued} queued · ${s.backoff} in backoff${s.concurrency === undefined ? '' : ` · concurrency ${s.concurrency}`} · ${seconds(s.elapsedMs)} elapsed · ETA ${seconds(s.etaMs)}`;
+}
+
+/** Starts the built-in simulator with the config's workflows as its apps. */
+async function startSimulator(loaded: LoadedConfig): Promise<DifySimulator> {
+  const apps = loaded.config.workflows.map((workflow) => ({
+    id: workflow.id,
+    api_key: workflow.api_key,
+    dsl: workflow.simulator?.dsl ?? '',
+    ...(workflow.simulator?.behaviour === undefined
+      ? {}
+      : { behaviour: workflow.simulator.behaviour }),
+  }));
+  const resolved = await resolveSimulatorConfig({ apps }, loaded.dir);
+  return DifySimulator.start({ ...resolved });
+}
+
+async function writeOutput(file: string, store: RunStore, summary: SuiteSummary): Promise<void> {
+  const results = [...store.results(summary.runId)];
+  const format = extname(file).toLowerCase();
+  if (format === '.jsonl') {
+    await writeFile(file, results.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  } else {
+    await writeFile(file, `${JSON.stringify({ summary, results }, null, 2)}\n`);
+  }
+}
+
+/**
+ * `dify-autoopt run`: runs the suite with live progress, prints the summary, writes the report,
+ * and returns the exit code (0 passed, 1 under --fail-under or stopped, 130 interrupted).
+ */
+export async function runCommand(
+  options: RunCommandOptions,
+  signal: AbortSignal,
+  io: Io,
+): Promise<number> {
+  const loaded = await loadConfig(options.config);
+  const store = RunStore.open(resolve(loaded.config.store.path));
+  const simulator =
+    loaded.config.dify.base_url === 'simulator' ? await startSimulator(loaded) : undefined;
+  const progress = new RunProgress();
+  let bar: cliProgress.SingleBar | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    if (!options.quiet && options.progress && io.isTty) {
+      bar = new cliProgress.SingleBar(
+        { format: '{bar} {value}/{total} | {line}', hideCursor: true, clearOnComplete: false },
+        cliProgress.Presets.shades_classic,
+      );
+    }
+    if (!options.quiet) {
+      if (simulator !== undefined) io.out(`using the built-in Dify simulator on ${simulator.url}`);
+      let started = false;
+      ticker = setInterval(
+        () => {
+          const s = progress.snapshot();
+          if (bar !== undefined) {
+            if (!started) bar.start(s.total, 0, { line: '' });
+            started = true;
+            bar.setTotal(s.total);
+            bar.update(s.done, { line: progressLine(s) });
+          } else if (options.progress) {
+            io.out(progressLine(s));
+          }
+        },
+        bar === undefined ? 5000 : 200,
+      );
+      ticker.unref();
+    }
+    const summary = await runSuite({
+      loaded,
+      store,
+      toolVersion: '0.1.0',
+      apiBase: simulator?.apiBase,
+      concurrency: options.concurrency,
+      filter: options.filter,
+      repeat: options.repeat,
+      resume: options.resume,
+      retryErrors: options.retryErrors,
+      signal,
+      progress,
+    });
+    if (ticker !== undefined) clearInterval(ticker);
+    bar?.update(progress.snapshot().done, { line: progressLine(progress.snapshot()) });
+    bar?.stop();
+    if (options.output !== undefined) await writeOutput(options.output, store, summary);
+    if (!options.quiet) {
+      const counts =
+        Object.entries(summary.byStatus)
+          .map(([status, n]) => `${status} ${n}`)
+          .join(', ') || 'nothing ran';
+      io.out(
+        `run ${summary.runId}: ${summary.status}${summary.reason === undefined ? '' : ` (${summary.reason})`}`,
+      );
+      io.out(`  cases      ${summary.total}: ${counts}`);
+      io.out(`  pass rate  ${(summary.passRate * 100).toFixed(1)}%`);
+      for (const [workflow, w] of Object.entries(summary.perWorkflow))
+        io.out(`  ${workflow}: ${w.passed}/${w.total} passed`);
+      io.out(`  tokens     ${summary.totalTokens}, cost ${summary.totalCost.toFixed(6)}`);
+      io.out(`  wall time  ${seconds(summary.wallMs)}`);
+      if (options.output !== undefined) io.out(`  results    ${options.output}`);
+    }
+    if (summary.status === 'interrupted' || summary.status === 'stopped') {
+      io.err(`resume with: dify-autoopt run -c ${options.config} --resume ${summary.runId}`);
+    }
+    if (summary.status === 'interrupted') return 130;
+    if (summary.status === 'stopped') return 1;
+    if (options.failUnder !== undefined && summary.passRate < options.failUnder) {
+      io.err(
+        `pass rate ${(summary.passRate * 100).toFixed(1)}% is under --fail-under ${(options.failUnder * 100).toFixed(1)}%`,
+      );
+      return 1;
+    }
+    return 0;
+  } finally {
+    if (ticker !== undefined) clearInterval(ticker);
+    bar?.stop();
+    store.close();
+    await simulator?.close();
+  }
+}

@@ -1,0 +1,51 @@
+import { resolve } from 'node:path';
+import { RunStore } from '../store/run-store.js';
+
+/** `dify-autoopt runs list`: the latest runs, one line each. */
+export function listRuns(storePath: string, out: (line: string) => void): void {
+  const store = RunStore.open(resolve(storePath));
+  try {
+    const runs = store.listRuns();
+    if (runs.length === 0) out('no runs yet');
+    for (const run of runs) {
+      const counts = Object.entries(store.countByStatus(run.id))
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ');
+      out(
+        `${run.id}  ${new Date(run.createdAt).toISOString()}  ${run.status.padEnd(11)}  ${counts || 'no results'}`,
+      );
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/** `dify-autoopt runs show <id>`: a run, its configuration file and its results. */
+export function showRun(storePath: string, runId: string, out: (line: string) => void): boolean {
+  const store = RunStore.open(resolve(storePath));
+  try {
+    const run = store.getRun(runId);
+    if (run === undefined) return false;
+    out(`run ${run.id}`);
+    out(`  status   ${run.status}${run.statusReason === null ? '' : ` (${run.statusReason})`}`);
+    out(`  started  ${new Date(run.createdAt).toISOString()}`);
+    if (run.finishedAt !== null) out(`  ended    ${new Date(run.finishedAt).toISOString()}`);
+    out(`  config   ${run.configFile ?? '—'}`);
+    out(
+      `  results  ${
+        Object.entries(store.countByStatus(run.id))
+          .map(([s, n]) => `${s} ${n}`)
+          .join(', ') || 'none'
+      }`,
+    );
+    for (const result of store.results(run.id)) {
+      const error =
+        result.errorCode === null ? '' : `  ${result.errorCode}: ${result.errorMessage ?? ''}`;
+      const ms = result.durationMs === null ? '' : `  ${Math.round(result.durationMs)} ms`;
+      out(`  ${result.status.padEnd(9)} ${result.caseId}${ms}${error}`);
+    }
+    return true;
+  } finally {
+    store.close();
+  }
+}

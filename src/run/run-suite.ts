@@ -1,0 +1,389 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, extname, isAbsolute, resolve } from 'node:path';
+import { AutoOptError } from '../core/autoopt-error.js';
+import { asObject } from '../core/json-value.js';
+import type { WorkflowConfig } from '../config/config-schema.js';
+import { readDataset } from '../config/dataset.js';
+import { expandCases, type ExpandedCase, type FileInputRef } from '../config/expand-cases.js';
+import type { LoadedConfig } from '../config/load-config.js';
+import { redactSecrets } from '../config/redact-secrets.js';
+import { DifyClient, type DifyFileInput } from '../dify/dify-client.js';
+import { DifyError } from '../dify/dify-error.js';
+import type { Fetch } from '../dify/dify-http.js';
+import type { DifyRunResult } from '../dify/dify-run-result.js';
+import { CancellationToken } from '../executor/cancellation-token.js';
+import { NonRetryableError } from '../executor/executor-error.js';
+import type { TaskResult } from '../executor/task-result.js';
+import { TaskScheduler } from '../executor/task-scheduler.js';
+import type { RunState, RunStore } from '../store/run-store.js';
+import { executionPolicyFromConfig } from './execution-policy-from-config.js';
+import { RunProgress } from './run-progress.js';
+
+/** How to run a suite. */
+export interface RunSuiteOptions {
+  readonly loaded: LoadedConfig;
+  readonly store: RunStore;
+  /** The tool's version, stored with the run. */
+  readonly toolVersion: string;
+  /** Overrides `dify.api_base` (the built-in simulator's address, say). */
+  readonly apiBase?: string | undefined;
+  readonly fetch?: Fetch | undefined;
+  /** `-j`: overrides `execution.concurrency`. */
+  readonly concurrency?: number | undefined;
+  /** Only cases whose id or workflow id contains this text. */
+  readonly filter?: string | undefined;
+  /** Overrides every workflow's `repeat`. */
+  readonly repeat?: number | undefined;
+  /** Continues this run: what finished is not run again. */
+  readonly resume?: string | undefined;
+  /** Runs again the cases of this run that failed, timed out or errored. */
+  readonly retryErrors?: string | undefined;
+  /** Ctrl-C: no new case starts, Dify runs in flight are stopped, finished results kept. */
+  readonly signal?: AbortSignal | undefined;
+  /** Live progress, for displays. */
+  readonly progress?: RunProgress | undefined;
+  readonly now?: () => Date;
+}
+
+/** What a run did. */
+export interface SuiteSummary {
+  readonly runId: string;
+  readonly status: RunState;
+  /** Why the run stopped early, if it did. */
+  readonly reason: string | undefined;
+  readonly total: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+  /** Passed (Dify said succeeded) out of the cases that ended, 0..1. */
+  readonly passRate: number;
+  readonly perWorkflow: Readonly<
+    Record<string, { readonly total: number; readonly passed: number }>
+  >;
+  readonly totalTokens: number;
+  readonly totalCost: number;
+  readonly wallMs: number;
+}
+
+/** A run the store does not have, or that cannot be resumed. */
+export class RunNotFoundError extends AutoOptError {
+  constructor(runId: string) {
+    super('E_RUN_NOT_FOUND', `no run ${runId} in the run store`);
+  }
+}
+
+const DONE = ['succeeded', 'failed', 'timeout', 'error'] as const;
+const FAILURES = ['failed', 'timeout', 'error'] as const;
+
+function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+const FILE_TYPES: Readonly<Record<string, DifyFileInput['type']>> = {
+  '.pdf': 'document',
+  '.txt': 'document',
+  '.md': 'document',
+  '.doc': 'document',
+  '.docx': 'document',
+  '.csv': 'document',
+  '.html': 'document',
+  '.png': 'image',
+  '.jpg': 'image',
+  '.jpeg': 'image',
+  '.gif': 'image',
+  '.webp': 'image',
+  '.mp3': 'audio',
+  '.wav': 'audio',
+  '.m4a': 'audio',
+  '.mp4': 'video',
+  '.mov': 'video',
+  '.webm': 'video',
+};
+
+function isFileRef(value: unknown): value is FileInputRef {
+  const object = asObject(value);
+  return (
+    object !== undefined && typeof object.file === 'string' && Object.keys(object).length === 1
+  );
+}
+
+/** Uploads each file input once per workflow and swaps it for Dify's file reference. */
+async function uploadFiles(
+  client: DifyClient,
+  cases: readonly ExpandedCase[],
+  user: string,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, DifyFileInput>> {
+  const uploaded = new Map<string, DifyFileInput>();
+  for (const c of cases) {
+    for (const value of Object.values(c.inputs)) {
+      if (!isFileRef(value) || uploaded.has(value.file)) continue;
+      const data = await readFile(value.file);
+      const file = await client.uploadFile({ data, filename: basename(value.file) }, user, {
+        signal,
+      });
+      uploaded.set(value.file, {
+        type: FILE_TYPES[extname(value.file).toLowerCase()] ?? 'custom',
+        transfer_method: 'local_file',
+        upload_file_id: file.id,
+      });
+    }
+  }
+  return uploaded;
+}
+
+/**
+ * Runs a configuration's suite: expands every workflow's cases, runs them through the executor
+ * against Dify, stores each result the moment it ends, and returns the run's summary. Resume
+ * and retry-errors continue a stored run without running again what should not be.
+ * @throws ConfigError, RunNotFoundError (`E_RUN_NOT_FOUND`) or StoreError before anything runs.
+ */
+export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> {
+  const { loaded, store } = options;
+  const { config } = loaded;
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const continuing = options.resume ?? options.retryErrors;
+  if (continuing !== undefined && store.getRun(continuing) === undefined)
+    throw new RunNotFoundError(continuing);
+  const runId = continuing ?? newRunId(started);
+
+  // Every case of every workflow, with its position in the run.
+  const plan: { workflow: WorkflowConfig; cases: ExpandedCase[] }[] = [];
+  for (const [position, source] of config.workflows.entries()) {
+    const workflow = options.repeat === undefined ? source : { ...source, repeat: options.repeat };
+    const datasetFile =
+      workflow.dataset === undefined
+        ? undefined
+        : isAbsolute(workflow.dataset)
+          ? workflow.dataset
+          : resolve(loaded.dir, workflow.dataset);
+    const rows = datasetFile === undefined ? undefined : await readDataset(datasetFile);
+    const cases = expandCases(workflow, {
+      dir: loaded.dir,
+      file: loaded.file,
+      position,
+      now: started,
+      ...(rows === undefined ? {} : { rows }),
+    }).filter(
+      (c) =>
+        options.filter === undefined ||
+        c.id.includes(options.filter) ||
+        workflow.id.includes(options.filter),
+    );
+    plan.push({ workflow, cases });
+  }
+  let position = 0;
+  const records = plan.flatMap(({ workflow, cases }) =>
+    cases.map((c) => ({
+      caseId: c.id,
+      position: position++,
+      workflowId: workflow.id,
+      caseIndex: c.index,
+      repeatIndex: c.repeatIndex,
+      inputs: c.inputs,
+      query: c.query ?? null,
+      reference: c.reference,
+    })),
+  );
+  if (continuing === undefined) {
+    store.createRun({
+      id: runId,
+      configFile: loaded.file,
+      config: redactSecrets(config),
+      toolVersion: options.toolVersion,
+    });
+  } else {
+    store.setRunStatus(runId, 'running');
+  }
+  store.addCases(runId, records);
+  store.addEvent(
+    runId,
+    options.retryErrors !== undefined
+      ? 'retry-errors'
+      : options.resume !== undefined
+        ? 'resume'
+        : 'start',
+    { cases: records.length },
+  );
+
+  // What not to run again: on resume, whatever ended; on retry-errors, all but the failures.
+  const skip =
+    options.resume !== undefined ? store.caseIdsWithStatus(runId, DONE) : new Set<string>();
+  const only =
+    options.retryErrors !== undefined ? store.caseIdsWithStatus(runId, FAILURES) : undefined;
+  const toRun = plan.map(({ workflow, cases }) => ({
+    workflow,
+    cases: cases.filter((c) => !skip.has(c.id) && (only === undefined || only.has(c.id))),
+  }));
+  const total = toRun.reduce((sum, part) => sum + part.cases.length, 0);
+  options.progress?.begin(total);
+
+  const token = new CancellationToken();
+  const onAbort = (): void => {
+    token.cancel('interrupted');
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let stopReason: string | undefined;
+  const user = `${config.dify.user_prefix}-${runId}`;
+  const apiBase =
+    options.apiBase ?? config.dify.api_base ?? `${config.dify.base_url.replace(/\/+$/, '')}/v1`;
+  // Task functions still finishing (a stop call to Dify) after the executor moved on.
+  const settling = new Set<Promise<unknown>>();
+
+  try {
+    for (const { workflow, cases } of toRun) {
+      if (cases.length === 0 || token.isCancelled) continue;
+      const client = new DifyClient({
+        apiBase,
+        apiKey: workflow.api_key,
+        app: workflow.id,
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      });
+      const mode =
+        workflow.mode === 'auto'
+          ? (await client.info({ signal: token.signal })).mode
+          : workflow.mode;
+      const files = await uploadFiles(client, cases, user, token.signal);
+      const byId = new Map(cases.map((c) => [c.id, c]));
+      const difyResults = new Map<string, DifyRunResult>();
+      const call = async (caseId: string, signal: AbortSignal): Promise<DifyRunResult> => {
+        const c = byId.get(caseId);
+        if (c === undefined) throw new NonRetryableError(`unknown case ${caseId}`);
+        const inputs = Object.fromEntries(
+          Object.entries(c.inputs).map(([k, v]) => [k, isFileRef(v) ? [files.get(v.file)] : v]),
+        );
+        const request = { user, responseMode: workflow.response_mode, signal };
+        if (mode === 'workflow') return client.runWorkflow({ ...request, inputs }, { signal });
+        if (mode === 'completion')
+          return client.sendCompletionMessage({ ...request, inputs }, { signal });
+        return client.sendChatMessage({ ...request, inputs, query: c.query ?? '' }, { signal });
+      };
+      const scheduler = new TaskScheduler({
+        taskFn: async (task, signal) => {
+          const attempt = call(task.id, signal);
+          settling.add(attempt);
+          void attempt.finally(() => settling.delete(attempt)).catch(() => undefined);
+          try {
+            const result = await attempt;
+            difyResults.set(task.id, result);
+            if (result.status !== 'succeeded') {
+              throw new NonRetryableError(
+                `Dify run ${result.status}: ${result.error ?? 'no reason given'}`,
+                `E_DIFY_RUN_${result.status.toUpperCase().replace(/-/g, '_')}`,
+              );
+            }
+            return { tokens: result.totalTokens, cost: result.totalPrice };
+          } catch (error) {
+            if (error instanceof DifyError && error.fatal && !token.isCancelled) {
+              stopReason = error.message;
+              token.cancel(`stopped: ${error.message}`);
+            }
+            throw error;
+          }
+        },
+        observer: options.progress?.observer ?? {},
+      });
+      await scheduler.runManifest(
+        {
+          runId,
+          workflowId: workflow.id,
+          ...(workflow.prompt_variant === undefined
+            ? {}
+            : { promptVariant: workflow.prompt_variant }),
+          cases: cases.map((c) => ({ id: c.id, parameters: c.inputs })),
+          policy: executionPolicyFromConfig(config.execution, { concurrency: options.concurrency }),
+        },
+        {
+          token,
+          onResult: (result) => {
+            store.saveResult(runId, toRecord(result, difyResults.get(result.taskId)));
+          },
+        },
+      );
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    // Let aborted Dify calls send their stop request before the process may exit.
+    await Promise.race([
+      Promise.allSettled([...settling]),
+      new Promise((r) => setTimeout(r, 6000).unref()),
+    ]);
+  }
+
+  const byStatus = store.countByStatus(runId);
+  const interrupted = options.signal?.aborted === true;
+  const status: RunState =
+    stopReason !== undefined ? 'stopped' : interrupted ? 'interrupted' : 'finished';
+  const summary = summarize(
+    store,
+    runId,
+    status,
+    stopReason ?? (interrupted ? 'interrupted by the user' : undefined),
+    byStatus,
+    now().getTime() - started.getTime(),
+  );
+  store.setRunStatus(runId, status, {
+    ...(summary.reason === undefined ? {} : { reason: summary.reason }),
+    statistics: summary,
+  });
+  store.addEvent(runId, 'end', { status });
+  return summary;
+}
+
+function toRecord(result: TaskResult, dify: DifyRunResult | undefined) {
+  return {
+    caseId: result.taskId,
+    workflowId: result.workflowId,
+    status: result.status,
+    difyStatus: dify?.status ?? null,
+    outputs: dify?.outputs,
+    answer: dify?.answer ?? null,
+    errorCode: result.error?.code ?? null,
+    errorMessage: result.error?.message ?? null,
+    attempts: result.attempts,
+    queueMs: result.timings.queueWaitMs,
+    durationMs: result.timings.durationMs,
+    totalMs: result.timings.totalMs,
+    difyElapsedMs: dify?.elapsedMs ?? null,
+    tokens: dify?.totalTokens ?? null,
+    cost: dify?.totalPrice ?? null,
+    workflowRunId: dify?.workflowRunId ?? null,
+    taskId: dify?.taskId ?? null,
+    nodes: dify?.nodes,
+    finishedAt: Date.now(),
+  };
+}
+
+function summarize(
+  store: RunStore,
+  runId: string,
+  status: RunState,
+  reason: string | undefined,
+  byStatus: Record<string, number>,
+  wallMs: number,
+): SuiteSummary {
+  const perWorkflow: Record<string, { total: number; passed: number }> = {};
+  let totalTokens = 0;
+  let totalCost = 0;
+  for (const result of store.results(runId)) {
+    const entry = (perWorkflow[result.workflowId] ??= { total: 0, passed: 0 });
+    entry.total += 1;
+    if (result.status === 'succeeded') entry.passed += 1;
+    totalTokens += result.tokens ?? 0;
+    totalCost += result.cost ?? 0;
+  }
+  const ended = DONE.reduce((sum, s) => sum + (byStatus[s] ?? 0), 0);
+  return {
+    runId,
+    status,
+    reason,
+    total: store.cases(runId).length,
+    byStatus,
+    passRate: ended === 0 ? 0 : (byStatus.succeeded ?? 0) / ended,
+    perWorkflow,
+    totalTokens,
+    totalCost,
+    wallMs,
+  };
+}

@@ -1,0 +1,59 @@
+import { asText } from '../core/json-value.js';
+import type { ExpandedCase } from '../config/expand-cases.js';
+import type { DifyInputField } from '../dify/dify-client.js';
+
+/** One input Dify would refuse, found before any run. */
+export interface InputProblem {
+  readonly caseId: string;
+  readonly variable: string;
+  readonly message: string;
+}
+
+/**
+ * Checks cases' inputs against an app's input form, as Dify would: required variables present,
+ * texts within `max_length`, select values among the options.
+ */
+export function validateInputs(
+  cases: readonly ExpandedCase[],
+  form: readonly DifyInputField[],
+): InputProblem[] {
+  const problems: InputProblem[] = [];
+  for (const c of cases) {
+    for (const field of form) {
+      const value = c.inputs[field.variable];
+      const missing = value === undefined || value === null || value === '';
+      if (field.required && missing) {
+        problems.push({
+          caseId: c.id,
+          variable: field.variable,
+          message: `${field.variable} is required`,
+        });
+        continue;
+      }
+      if (
+        typeof value === 'string' &&
+        field.maxLength !== undefined &&
+        value.length > field.maxLength
+      ) {
+        problems.push({
+          caseId: c.id,
+          variable: field.variable,
+          message: `${field.variable} is ${value.length} characters, over max_length ${field.maxLength}`,
+        });
+      }
+      if (
+        !missing &&
+        field.options !== undefined &&
+        field.options.length > 0 &&
+        !field.options.includes(asText(value))
+      ) {
+        problems.push({
+          caseId: c.id,
+          variable: field.variable,
+          message: `${field.variable} must be one of ${field.options.join(', ')}`,
+        });
+      }
+    }
+  }
+  return problems;
+}

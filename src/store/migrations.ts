@@ -1,0 +1,72 @@
+/** One step of the run store's schema; applied once, in order, in a transaction. */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+/** The run store's schema, versioned from the first table. Append; never edit a shipped step. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'runs, cases, results and events',
+    sql: `
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        status TEXT NOT NULL,
+        status_reason TEXT,
+        config_file TEXT,
+        config_json TEXT NOT NULL,
+        tool_version TEXT NOT NULL,
+        statistics_json TEXT
+      );
+      CREATE TABLE cases (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        case_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        workflow_id TEXT NOT NULL,
+        case_index INTEGER NOT NULL,
+        repeat_index INTEGER NOT NULL,
+        inputs_json TEXT NOT NULL,
+        query TEXT,
+        reference_json TEXT,
+        PRIMARY KEY (run_id, case_id)
+      );
+      CREATE TABLE results (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        case_id TEXT NOT NULL,
+        workflow_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        dify_status TEXT,
+        outputs_json TEXT,
+        answer TEXT,
+        error_code TEXT,
+        error_message TEXT,
+        attempts INTEGER NOT NULL,
+        queue_ms REAL,
+        duration_ms REAL,
+        total_ms REAL,
+        dify_elapsed_ms REAL,
+        tokens INTEGER,
+        cost REAL,
+        workflow_run_id TEXT,
+        task_id TEXT,
+        nodes_json TEXT,
+        finished_at INTEGER NOT NULL,
+        PRIMARY KEY (run_id, case_id)
+      );
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        data_json TEXT
+      );
+      CREATE INDEX results_by_status ON results(run_id, status);
+      CREATE INDEX events_by_run ON events(run_id, id);
+    `,
+  },
+];

@@ -1,0 +1,365 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+import { toStoreError } from './store-error.js';
+
+/** Where a run stands. */
+export type RunState = 'running' | 'finished' | 'interrupted' | 'stopped';
+
+/** A run as stored. */
+export interface RunRecord {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly finishedAt: number | null;
+  readonly status: RunState;
+  readonly statusReason: string | null;
+  readonly configFile: string | null;
+  /** The configuration, secrets removed. */
+  readonly config: unknown;
+  readonly toolVersion: string;
+  readonly statistics: unknown;
+}
+
+/** A case of a run. */
+export interface CaseRecord {
+  readonly caseId: string;
+  readonly position: number;
+  readonly workflowId: string;
+  readonly caseIndex: number;
+  readonly repeatIndex: number;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly query: string | null;
+  readonly reference: unknown;
+}
+
+/** What became of a case. */
+export interface ResultRecord {
+  readonly caseId: string;
+  readonly workflowId: string;
+  /** The executor's status: succeeded, failed, timeout, cancelled or error. */
+  readonly status: string;
+  /** Dify's own run status, when Dify answered. */
+  readonly difyStatus: string | null;
+  readonly outputs: unknown;
+  readonly answer: string | null;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  readonly attempts: number;
+  readonly queueMs: number | null;
+  readonly durationMs: number | null;
+  readonly totalMs: number | null;
+  readonly difyElapsedMs: number | null;
+  readonly tokens: number | null;
+  readonly cost: number | null;
+  readonly workflowRunId: string | null;
+  readonly taskId: string | null;
+  readonly nodes: unknown;
+  readonly finishedAt: number;
+}
+
+type Row = Record<string, unknown>;
+
+function json(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+function unjson(value: unknown): unknown {
+  return typeof value === 'string' ? (JSON.parse(value) as unknown) : null;
+}
+
+function runRecord(row: Row): RunRecord {
+  return {
+    id: String(row.id),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+    status: row.status as RunState,
+    statusReason: (row.status_reason as string | null) ?? null,
+    configFile: (row.config_file as string | null) ?? null,
+    config: unjson(row.config_json),
+    toolVersion: String(row.tool_version),
+    statistics: unjson(row.statistics_json),
+  };
+}
+
+/**
+ * The run store: runs, cases, results and events in one SQLite file (WAL), through
+ * better-sqlite3. Each result is committed the moment it is saved, so a killed process loses at
+ * most the cases in flight. The schema is migrated on open, version by version.
+ */
+export class RunStore {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+
+  private constructor(path: string, db: Database.Database, now: () => number) {
+    this.path = path;
+    this.#db = db;
+    this.#now = now;
+  }
+
+  /**
+   * Opens (or creates) a run store and brings its schema up to date.
+   * @throws StoreError (`E_STORE_LOCKED`, `E_STORE_UNWRITABLE`, `E_STORE_CORRUPT`, …)
+   */
+  static open(
+    path: string,
+    options: { readonly now?: () => number; readonly readonly?: boolean } = {},
+  ): RunStore {
+    let db: Database.Database | undefined;
+    try {
+      if (path !== ':memory:' && options.readonly !== true)
+        mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, {
+        readonly: options.readonly === true,
+        fileMustExist: options.readonly === true,
+        timeout: 5000,
+      });
+      if (options.readonly !== true) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('foreign_keys = ON');
+      const store = new RunStore(path, db, options.now ?? Date.now);
+      if (options.readonly !== true) store.#migrate();
+      return store;
+    } catch (error) {
+      db?.close();
+      throw toStoreError(error, path);
+    }
+  }
+
+  /** The schema version now applied. */
+  get schemaVersion(): number {
+    const row = this.#db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as
+      Row | undefined;
+    return Number(row?.version ?? 0);
+  }
+
+  #migrate(): void {
+    this.#db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
+    const current = this.schemaVersion;
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      this.#db.transaction(() => {
+        this.#db.exec(migration.sql);
+        this.#db
+          .prepare(
+            'INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)',
+          )
+          .run(migration.version, migration.description, this.#now());
+      })();
+    }
+  }
+
+  #write<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw toStoreError(error, this.path);
+    }
+  }
+
+  /** Records a new run. */
+  createRun(run: {
+    readonly id: string;
+    readonly configFile: string | null;
+    readonly config: unknown;
+    readonly toolVersion: string;
+  }): void {
+    const now = this.#now();
+    this.#write(() =>
+      this.#db
+        .prepare(
+          'INSERT INTO runs (id, created_at, updated_at, status, config_file, config_json, tool_version) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          run.id,
+          now,
+          now,
+          'running',
+          run.configFile,
+          JSON.stringify(run.config),
+          run.toolVersion,
+        ),
+    );
+  }
+
+  /** Adds a run's cases, in one transaction; cases already there are kept as they are. */
+  addCases(runId: string, cases: readonly CaseRecord[]): void {
+    const insert = this.#db.prepare(
+      'INSERT OR IGNORE INTO cases (run_id, case_id, position, workflow_id, case_index, repeat_index, inputs_json, query, reference_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#write(() => {
+      this.#db.transaction(() => {
+        for (const c of cases) {
+          insert.run(
+            runId,
+            c.caseId,
+            c.position,
+            c.workflowId,
+            c.caseIndex,
+            c.repeatIndex,
+            JSON.stringify(c.inputs),
+            c.query,
+            json(c.reference),
+          );
+        }
+      })();
+    });
+  }
+
+  /** Saves (or replaces) a case's result, committed at once. */
+  saveResult(runId: string, result: ResultRecord): void {
+    this.#write(() =>
+      this.#db
+        .prepare(
+          `INSERT OR REPLACE INTO results (run_id, case_id, workflow_id, status, dify_status, outputs_json, answer, error_code, error_message,
+             attempts, queue_ms, duration_ms, total_ms, dify_elapsed_ms, tokens, cost, workflow_run_id, task_id, nodes_json, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          runId,
+          result.caseId,
+          result.workflowId,
+          result.status,
+          result.difyStatus,
+          json(result.outputs),
+          result.answer,
+          result.errorCode,
+          result.errorMessage,
+          result.attempts,
+          result.queueMs,
+          result.durationMs,
+          result.totalMs,
+          result.difyElapsedMs,
+          result.tokens,
+          result.cost,
+          result.workflowRunId,
+          result.taskId,
+          json(result.nodes),
+          result.finishedAt,
+        ),
+    );
+  }
+
+  /** Sets where a run stands, with the reason and its statistics when it ends. */
+  setRunStatus(
+    runId: string,
+    status: RunState,
+    details: { readonly reason?: string; readonly statistics?: unknown } = {},
+  ): void {
+    const now = this.#now();
+    this.#write(() =>
+      this.#db
+        .prepare(
+          'UPDATE runs SET status = ?, status_reason = ?, statistics_json = COALESCE(?, statistics_json), updated_at = ?, finished_at = ? WHERE id = ?',
+        )
+        .run(
+          status,
+          details.reason ?? null,
+          json(details.statistics),
+          now,
+          status === 'running' ? null : now,
+          runId,
+        ),
+    );
+  }
+
+  /** Appends an event to a run's log. */
+  addEvent(runId: string, kind: string, data?: unknown): void {
+    this.#write(() =>
+      this.#db
+        .prepare('INSERT INTO events (run_id, at, kind, data_json) VALUES (?, ?, ?, ?)')
+        .run(runId, this.#now(), kind, json(data)),
+    );
+  }
+
+  /** A run, or undefined. */
+  getRun(id: string): RunRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    return row === undefined ? undefined : runRecord(row);
+  }
+
+  /** The latest runs first. */
+  listRuns(limit = 50): RunRecord[] {
+    return (
+      this.#db
+        .prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?')
+        .all(limit) as Row[]
+    ).map(runRecord);
+  }
+
+  /** A run's cases, in their order. */
+  cases(runId: string): CaseRecord[] {
+    return (
+      this.#db.prepare('SELECT * FROM cases WHERE run_id = ? ORDER BY position').all(runId) as Row[]
+    ).map((row) => ({
+      caseId: String(row.case_id),
+      position: Number(row.position),
+      workflowId: String(row.workflow_id),
+      caseIndex: Number(row.case_index),
+      repeatIndex: Number(row.repeat_index),
+      inputs: unjson(row.inputs_json) as Record<string, unknown>,
+      query: (row.query as string | null) ?? null,
+      reference: unjson(row.reference_json),
+    }));
+  }
+
+  /** A run's results, in case order, streamed row by row. */
+  *results(runId: string): Generator<ResultRecord> {
+    const rows = this.#db
+      .prepare(
+        'SELECT r.* FROM results r JOIN cases c ON c.run_id = r.run_id AND c.case_id = r.case_id WHERE r.run_id = ? ORDER BY c.position',
+      )
+      .iterate(runId) as IterableIterator<Row>;
+    for (const row of rows) {
+      yield {
+        caseId: String(row.case_id),
+        workflowId: String(row.workflow_id),
+        status: String(row.status),
+        difyStatus: (row.dify_status as string | null) ?? null,
+        outputs: unjson(row.outputs_json),
+        answer: (row.answer as string | null) ?? null,
+        errorCode: (row.error_code as string | null) ?? null,
+        errorMessage: (row.error_message as string | null) ?? null,
+        attempts: Number(row.attempts),
+        queueMs: (row.queue_ms as number | null) ?? null,
+        durationMs: (row.duration_ms as number | null) ?? null,
+        totalMs: (row.total_ms as number | null) ?? null,
+        difyElapsedMs: (row.dify_elapsed_ms as number | null) ?? null,
+        tokens: (row.tokens as number | null) ?? null,
+        cost: (row.cost as number | null) ?? null,
+        workflowRunId: (row.workflow_run_id as string | null) ?? null,
+        taskId: (row.task_id as string | null) ?? null,
+        nodes: unjson(row.nodes_json),
+        finishedAt: Number(row.finished_at),
+      };
+    }
+  }
+
+  /** Case ids of a run whose result has one of `statuses`. */
+  caseIdsWithStatus(runId: string, statuses: readonly string[]): Set<string> {
+    const marks = statuses.map(() => '?').join(', ');
+    const rows = this.#db
+      .prepare(`SELECT case_id FROM results WHERE run_id = ? AND status IN (${marks})`)
+      .all(runId, ...statuses) as Row[];
+    return new Set(rows.map((row) => String(row.case_id)));
+  }
+
+  /** Per status, how many results a run has. */
+  countByStatus(runId: string): Record<string, number> {
+    const rows = this.#db
+      .prepare('SELECT status, COUNT(*) AS n FROM results WHERE run_id = ? GROUP BY status')
+      .all(runId) as Row[];
+    return Object.fromEntries(rows.map((row) => [String(row.status), Number(row.n)]));
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
