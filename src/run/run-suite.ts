@@ -275,9 +275,13 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
             }
             return { tokens: result.totalTokens, cost: result.totalPrice };
           } catch (error) {
-            if (error instanceof DifyError && error.fatal && !token.isCancelled) {
+            if (error instanceof DifyError && error.fatal && stopReason === undefined) {
               stopReason = error.message;
-              token.cancel(`stopped: ${error.message}`);
+              const reason = `stopped: ${error.message}`;
+              // After this case is recorded as failed with its error: then stop the rest.
+              setImmediate(() => {
+                token.cancel(reason);
+              });
             }
             throw error;
           }
@@ -298,6 +302,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
           token,
           onResult: (result) => {
             store.saveResult(runId, toRecord(result, difyResults.get(result.taskId)));
+            // Stored: nothing of the case needs to stay in memory.
+            difyResults.delete(result.taskId);
           },
         },
       );

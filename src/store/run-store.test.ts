@@ -1,0 +1,146 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS } from './migrations.js';
+import { RunStore, type ResultRecord } from './run-store.js';
+import { StoreError } from './store-error.js';
+
+function result(caseId: string, status: string, extra: Partial<ResultRecord> = {}): ResultRecord {
+  return {
+    caseId,
+    workflowId: 'wf',
+    status,
+    difyStatus: status === 'succeeded' ? 'succeeded' : null,
+    outputs: { answer: caseId },
+    answer: null,
+    errorCode: null,
+    errorMessage: null,
+    attempts: 1,
+    queueMs: 1,
+    durationMs: 10,
+    totalMs: 10,
+    difyElapsedMs: 9,
+    tokens: 5,
+    cost: 0.01,
+    workflowRunId: `run-${caseId}`,
+    taskId: `task-${caseId}`,
+    nodes: [],
+    finishedAt: 1,
+    ...extra,
+  };
+}
+
+function fresh(): { store: RunStore; path: string } {
+  const path = join(mkdtempSync(join(tmpdir(), 'store-')), 'nested', 'runs.db');
+  let clock = 1000;
+  return { store: RunStore.open(path, { now: () => (clock += 1) }), path };
+}
+
+describe('RunStore', () => {
+  it('creates its folder and file, in WAL mode, at the latest schema version', () => {
+    const { store } = fresh();
+    expect(store.schemaVersion).toBe(MIGRATIONS.at(-1)?.version);
+    store.close();
+  });
+
+  it('keeps runs, cases and results, and reads them back in case order', () => {
+    const { store, path } = fresh();
+    store.createRun({
+      id: 'r1',
+      configFile: '/c.yaml',
+      config: { dify: { base_url: 'x' } },
+      toolVersion: '0.1.0',
+    });
+    store.addCases('r1', [
+      {
+        caseId: 'b',
+        position: 1,
+        workflowId: 'wf',
+        caseIndex: 2,
+        repeatIndex: 0,
+        inputs: { q: 2 },
+        query: null,
+        reference: 'B',
+      },
+      {
+        caseId: 'a',
+        position: 0,
+        workflowId: 'wf',
+        caseIndex: 1,
+        repeatIndex: 0,
+        inputs: { q: 1 },
+        query: 'hi',
+        reference: undefined,
+      },
+    ]);
+    store.saveResult('r1', result('b', 'failed', { errorCode: 'E_X', errorMessage: 'bad' }));
+    store.saveResult('r1', result('a', 'succeeded'));
+    store.addEvent('r1', 'start', { cases: 2 });
+    store.setRunStatus('r1', 'finished', { reason: 'done', statistics: { passRate: 0.5 } });
+    store.close();
+    const again = RunStore.open(path);
+    expect(again.getRun('r1')).toMatchObject({
+      id: 'r1',
+      status: 'finished',
+      statusReason: 'done',
+      configFile: '/c.yaml',
+      statistics: { passRate: 0.5 },
+    });
+    expect(again.cases('r1').map((c) => [c.caseId, c.query, c.reference])).toEqual([
+      ['a', 'hi', null],
+      ['b', null, 'B'],
+    ]);
+    expect([...again.results('r1')].map((r) => [r.caseId, r.status, r.errorCode])).toEqual([
+      ['a', 'succeeded', null],
+      ['b', 'failed', 'E_X'],
+    ]);
+    expect(again.countByStatus('r1')).toEqual({ succeeded: 1, failed: 1 });
+    expect(again.caseIdsWithStatus('r1', ['failed', 'error'])).toEqual(new Set(['b']));
+    expect(again.listRuns().map((r) => r.id)).toEqual(['r1']);
+    expect(again.getRun('nope')).toBeUndefined();
+    again.close();
+  });
+
+  it('replaces a result saved again, and keeps cases added twice once', () => {
+    const { store } = fresh();
+    store.createRun({ id: 'r', configFile: null, config: {}, toolVersion: 'v' });
+    const c = {
+      caseId: 'a',
+      position: 0,
+      workflowId: 'wf',
+      caseIndex: 1,
+      repeatIndex: 0,
+      inputs: {},
+      query: null,
+      reference: null,
+    };
+    store.addCases('r', [c]);
+    store.addCases('r', [c]);
+    store.saveResult('r', result('a', 'failed'));
+    store.saveResult('r', result('a', 'succeeded'));
+    expect(store.cases('r')).toHaveLength(1);
+    expect(store.countByStatus('r')).toEqual({ succeeded: 1 });
+    store.close();
+  });
+
+  it('refuses a file that is not a run store, and a read-only one, with clear errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-bad-'));
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'this is not sqlite, not at all, it is text'.repeat(100));
+    expect(() => RunStore.open(junk)).toThrow(StoreError);
+    expect(() => RunStore.open(junk)).toThrow(
+      expect.objectContaining({ code: 'E_STORE_CORRUPT' }) as Error,
+    );
+    const { store, path } = fresh();
+    store.close();
+    chmodSync(path, 0o444);
+    // root writes to read-only files anyway; the check means something only for other users.
+    if (process.getuid?.() !== 0) {
+      expect(() => RunStore.open(path)).toThrow(
+        expect.objectContaining({ code: 'E_STORE_UNWRITABLE' }) as Error,
+      );
+    }
+    expect(() => RunStore.open(join(dir, 'missing.db'), { readonly: true })).toThrow(StoreError);
+  });
+});
