@@ -372,19 +372,17 @@ function summarize(
   const perWorkflow: Record<string, { total: number; passed: number }> = {};
   let totalTokens = 0;
   let totalCost = 0;
-  for (const result of store.results(runId)) {
-    const entry = (perWorkflow[result.workflowId] ??= { total: 0, passed: 0 });
-    entry.total += 1;
-    if (result.status === 'succeeded') entry.passed += 1;
-    totalTokens += result.tokens ?? 0;
-    totalCost += result.cost ?? 0;
+  for (const totals of store.totalsByWorkflow(runId)) {
+    perWorkflow[totals.workflowId] = { total: totals.total, passed: totals.passed };
+    totalTokens += totals.tokens;
+    totalCost += totals.cost;
   }
   const ended = DONE.reduce((sum, s) => sum + (byStatus[s] ?? 0), 0);
   return {
     runId,
     status,
     reason,
-    total: store.cases(runId).length,
+    total: store.caseCount(runId),
     byStatus,
     passRate: ended === 0 ? 0 : (byStatus.succeeded ?? 0) / ended,
     perWorkflow,

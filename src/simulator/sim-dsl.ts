@@ -63,15 +63,26 @@ export class SimDsl {
     return asObject(this.workflow.features) ?? {};
   }
 
+  #nodes: SimNode[] | undefined;
+  #inputs: SimInputVariable[] | undefined;
+  #hash: string | undefined;
+
   /** A hash of the graph and features, as the console's draft sync checks it. */
   get hash(): string {
-    return createHash('sha256')
+    this.#hash ??= createHash('sha256')
       .update(JSON.stringify({ graph: this.graph, features: this.features }))
       .digest('hex');
+    return this.#hash;
   }
 
   /** The nodes in the order a run visits them: from the start node along the edges. */
-  nodes(): SimNode[] {
+  nodes(): readonly SimNode[] {
+    // A SimDsl never changes (an edit makes a new one): computed once.
+    this.#nodes ??= this.#orderNodes();
+    return this.#nodes;
+  }
+
+  #orderNodes(): SimNode[] {
     const nodes = asArray(this.graph.nodes)
       .map((node): SimNode | undefined => {
         const entry = asObject(node);
@@ -115,7 +126,12 @@ export class SimDsl {
   }
 
   /** The start form's variables (or, for chat and completion apps, the model config's form). */
-  inputs(): SimInputVariable[] {
+  inputs(): readonly SimInputVariable[] {
+    this.#inputs ??= this.#readInputs();
+    return this.#inputs;
+  }
+
+  #readInputs(): SimInputVariable[] {
     const start = this.nodes().find((node) => node.type === 'start');
     const variables = start === undefined ? this.#modelConfigForm() : asArray(start.data.variables);
     return variables

@@ -93,11 +93,22 @@ export class RunStore {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #now: () => number;
+  readonly #statements = new Map<string, Database.Statement>();
 
   private constructor(path: string, db: Database.Database, now: () => number) {
     this.path = path;
     this.#db = db;
     this.#now = now;
+  }
+
+  /** A prepared statement, prepared once per store: preparing is most of a small write's cost. */
+  #sql(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (statement === undefined) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
   }
 
   /**
@@ -133,7 +144,7 @@ export class RunStore {
 
   /** The schema version now applied. */
   get schemaVersion(): number {
-    const row = this.#db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as
+    const row = this.#sql('SELECT MAX(version) AS version FROM schema_migrations').get() as
       Row | undefined;
     return Number(row?.version ?? 0);
   }
@@ -147,11 +158,9 @@ export class RunStore {
       if (migration.version <= current) continue;
       this.#db.transaction(() => {
         this.#db.exec(migration.sql);
-        this.#db
-          .prepare(
-            'INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)',
-          )
-          .run(migration.version, migration.description, this.#now());
+        this.#sql(
+          'INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)',
+        ).run(migration.version, migration.description, this.#now());
       })();
     }
   }
@@ -173,25 +182,23 @@ export class RunStore {
   }): void {
     const now = this.#now();
     this.#write(() =>
-      this.#db
-        .prepare(
-          'INSERT INTO runs (id, created_at, updated_at, status, config_file, config_json, tool_version) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          run.id,
-          now,
-          now,
-          'running',
-          run.configFile,
-          JSON.stringify(run.config),
-          run.toolVersion,
-        ),
+      this.#sql(
+        'INSERT INTO runs (id, created_at, updated_at, status, config_file, config_json, tool_version) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        run.id,
+        now,
+        now,
+        'running',
+        run.configFile,
+        JSON.stringify(run.config),
+        run.toolVersion,
+      ),
     );
   }
 
   /** Adds a run's cases, in one transaction; cases already there are kept as they are. */
   addCases(runId: string, cases: readonly CaseRecord[]): void {
-    const insert = this.#db.prepare(
+    const insert = this.#sql(
       'INSERT OR IGNORE INTO cases (run_id, case_id, position, workflow_id, case_index, repeat_index, inputs_json, query, reference_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#write(() => {
@@ -216,34 +223,32 @@ export class RunStore {
   /** Saves (or replaces) a case's result, committed at once. */
   saveResult(runId: string, result: ResultRecord): void {
     this.#write(() =>
-      this.#db
-        .prepare(
-          `INSERT OR REPLACE INTO results (run_id, case_id, workflow_id, status, dify_status, outputs_json, answer, error_code, error_message,
+      this.#sql(
+        `INSERT OR REPLACE INTO results (run_id, case_id, workflow_id, status, dify_status, outputs_json, answer, error_code, error_message,
              attempts, queue_ms, duration_ms, total_ms, dify_elapsed_ms, tokens, cost, workflow_run_id, task_id, nodes_json, finished_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          runId,
-          result.caseId,
-          result.workflowId,
-          result.status,
-          result.difyStatus,
-          json(result.outputs),
-          result.answer,
-          result.errorCode,
-          result.errorMessage,
-          result.attempts,
-          result.queueMs,
-          result.durationMs,
-          result.totalMs,
-          result.difyElapsedMs,
-          result.tokens,
-          result.cost,
-          result.workflowRunId,
-          result.taskId,
-          json(result.nodes),
-          result.finishedAt,
-        ),
+      ).run(
+        runId,
+        result.caseId,
+        result.workflowId,
+        result.status,
+        result.difyStatus,
+        json(result.outputs),
+        result.answer,
+        result.errorCode,
+        result.errorMessage,
+        result.attempts,
+        result.queueMs,
+        result.durationMs,
+        result.totalMs,
+        result.difyElapsedMs,
+        result.tokens,
+        result.cost,
+        result.workflowRunId,
+        result.taskId,
+        json(result.nodes),
+        result.finishedAt,
+      ),
     );
   }
 
@@ -255,49 +260,50 @@ export class RunStore {
   ): void {
     const now = this.#now();
     this.#write(() =>
-      this.#db
-        .prepare(
-          'UPDATE runs SET status = ?, status_reason = ?, statistics_json = COALESCE(?, statistics_json), updated_at = ?, finished_at = ? WHERE id = ?',
-        )
-        .run(
-          status,
-          details.reason ?? null,
-          json(details.statistics),
-          now,
-          status === 'running' ? null : now,
-          runId,
-        ),
+      this.#sql(
+        'UPDATE runs SET status = ?, status_reason = ?, statistics_json = COALESCE(?, statistics_json), updated_at = ?, finished_at = ? WHERE id = ?',
+      ).run(
+        status,
+        details.reason ?? null,
+        json(details.statistics),
+        now,
+        status === 'running' ? null : now,
+        runId,
+      ),
     );
   }
 
   /** Appends an event to a run's log. */
   addEvent(runId: string, kind: string, data?: unknown): void {
     this.#write(() =>
-      this.#db
-        .prepare('INSERT INTO events (run_id, at, kind, data_json) VALUES (?, ?, ?, ?)')
-        .run(runId, this.#now(), kind, json(data)),
+      this.#sql('INSERT INTO events (run_id, at, kind, data_json) VALUES (?, ?, ?, ?)').run(
+        runId,
+        this.#now(),
+        kind,
+        json(data),
+      ),
     );
   }
 
   /** A run, or undefined. */
   getRun(id: string): RunRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    const row = this.#sql('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     return row === undefined ? undefined : runRecord(row);
   }
 
   /** The latest runs first. */
   listRuns(limit = 50): RunRecord[] {
     return (
-      this.#db
-        .prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?')
-        .all(limit) as Row[]
+      this.#sql('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(
+        limit,
+      ) as Row[]
     ).map(runRecord);
   }
 
   /** A run's cases, in their order. */
   cases(runId: string): CaseRecord[] {
     return (
-      this.#db.prepare('SELECT * FROM cases WHERE run_id = ? ORDER BY position').all(runId) as Row[]
+      this.#sql('SELECT * FROM cases WHERE run_id = ? ORDER BY position').all(runId) as Row[]
     ).map((row) => ({
       caseId: String(row.case_id),
       position: Number(row.position),
@@ -312,11 +318,9 @@ export class RunStore {
 
   /** A run's results, in case order, streamed row by row. */
   *results(runId: string): Generator<ResultRecord> {
-    const rows = this.#db
-      .prepare(
-        'SELECT r.* FROM results r JOIN cases c ON c.run_id = r.run_id AND c.case_id = r.case_id WHERE r.run_id = ? ORDER BY c.position',
-      )
-      .iterate(runId) as IterableIterator<Row>;
+    const rows = this.#sql(
+      'SELECT r.* FROM results r JOIN cases c ON c.run_id = r.run_id AND c.case_id = r.case_id WHERE r.run_id = ? ORDER BY c.position',
+    ).iterate(runId) as IterableIterator<Row>;
     for (const row of rows) {
       yield {
         caseId: String(row.case_id),
@@ -345,17 +349,40 @@ export class RunStore {
   /** Case ids of a run whose result has one of `statuses`. */
   caseIdsWithStatus(runId: string, statuses: readonly string[]): Set<string> {
     const marks = statuses.map(() => '?').join(', ');
-    const rows = this.#db
-      .prepare(`SELECT case_id FROM results WHERE run_id = ? AND status IN (${marks})`)
-      .all(runId, ...statuses) as Row[];
+    const rows = this.#sql(
+      `SELECT case_id FROM results WHERE run_id = ? AND status IN (${marks})`,
+    ).all(runId, ...statuses) as Row[];
     return new Set(rows.map((row) => String(row.case_id)));
+  }
+
+  /** How many cases a run has. */
+  caseCount(runId: string): number {
+    return Number(
+      (this.#sql('SELECT COUNT(*) AS n FROM cases WHERE run_id = ?').get(runId) as Row).n,
+    );
+  }
+
+  /** Per workflow: results, passed, tokens and cost, summed by SQLite. */
+  totalsByWorkflow(
+    runId: string,
+  ): { workflowId: string; total: number; passed: number; tokens: number; cost: number }[] {
+    const rows = this.#sql(
+      "SELECT workflow_id, COUNT(*) AS total, SUM(status = 'succeeded') AS passed, COALESCE(SUM(tokens), 0) AS tokens, COALESCE(SUM(cost), 0) AS cost FROM results WHERE run_id = ? GROUP BY workflow_id ORDER BY MIN(rowid)",
+    ).all(runId) as Row[];
+    return rows.map((row) => ({
+      workflowId: String(row.workflow_id),
+      total: Number(row.total),
+      passed: Number(row.passed),
+      tokens: Number(row.tokens),
+      cost: Number(row.cost),
+    }));
   }
 
   /** Per status, how many results a run has. */
   countByStatus(runId: string): Record<string, number> {
-    const rows = this.#db
-      .prepare('SELECT status, COUNT(*) AS n FROM results WHERE run_id = ? GROUP BY status')
-      .all(runId) as Row[];
+    const rows = this.#sql(
+      'SELECT status, COUNT(*) AS n FROM results WHERE run_id = ? GROUP BY status',
+    ).all(runId) as Row[];
     return Object.fromEntries(rows.map((row) => [String(row.status), Number(row.n)]));
   }
 
