@@ -1,8 +1,6 @@
-import { isAbsolute, resolve } from 'node:path';
-import { readDataset } from '../config/dataset.js';
-import { expandCases } from '../config/expand-cases.js';
 import { loadConfig } from '../config/load-config.js';
 import { DifyClient } from '../dify/dify-client.js';
+import { planCases } from '../run/plan-cases.js';
 import { validateInputs } from '../run/validate-inputs.js';
 
 /**
@@ -18,21 +16,7 @@ export async function validateCommand(
   const { config } = loaded;
   let problems = 0;
   let total = 0;
-  for (const [position, workflow] of config.workflows.entries()) {
-    const datasetFile =
-      workflow.dataset === undefined
-        ? undefined
-        : isAbsolute(workflow.dataset)
-          ? workflow.dataset
-          : resolve(loaded.dir, workflow.dataset);
-    const rows = datasetFile === undefined ? undefined : await readDataset(datasetFile);
-    const cases = expandCases(workflow, {
-      dir: loaded.dir,
-      file: loaded.file,
-      position,
-      now: new Date(),
-      ...(rows === undefined ? {} : { rows }),
-    });
+  for (const { workflow, cases } of await planCases(loaded, { now: new Date() })) {
     total += cases.length;
     out(`${workflow.id}: ${cases.length} cases`);
     if (!options.remote) continue;

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { basename, extname, isAbsolute, resolve } from 'node:path';
+import { basename, extname } from 'node:path';
 import { AutoOptError } from '../core/autoopt-error.js';
 import { asObject } from '../core/json-value.js';
-import type { WorkflowConfig } from '../config/config-schema.js';
-import { readDataset } from '../config/dataset.js';
-import { expandCases, type ExpandedCase, type FileInputRef } from '../config/expand-cases.js';
+import type { ExpandedCase, FileInputRef } from '../config/expand-cases.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { redactSecrets } from '../config/redact-secrets.js';
 import { DifyClient, type DifyFileInput } from '../dify/dify-client.js';
@@ -18,6 +16,7 @@ import type { TaskResult } from '../executor/task-result.js';
 import { TaskScheduler } from '../executor/task-scheduler.js';
 import type { RunState, RunStore } from '../store/run-store.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
+import { planCases } from './plan-cases.js';
 import { RunProgress } from './run-progress.js';
 
 /** How to run a suite. */
@@ -149,30 +148,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
   const runId = continuing ?? newRunId(started);
 
   // Every case of every workflow, with its position in the run.
-  const plan: { workflow: WorkflowConfig; cases: ExpandedCase[] }[] = [];
-  for (const [position, source] of config.workflows.entries()) {
-    const workflow = options.repeat === undefined ? source : { ...source, repeat: options.repeat };
-    const datasetFile =
-      workflow.dataset === undefined
-        ? undefined
-        : isAbsolute(workflow.dataset)
-          ? workflow.dataset
-          : resolve(loaded.dir, workflow.dataset);
-    const rows = datasetFile === undefined ? undefined : await readDataset(datasetFile);
-    const cases = expandCases(workflow, {
-      dir: loaded.dir,
-      file: loaded.file,
-      position,
-      now: started,
-      ...(rows === undefined ? {} : { rows }),
-    }).filter(
-      (c) =>
-        options.filter === undefined ||
-        c.id.includes(options.filter) ||
-        workflow.id.includes(options.filter),
-    );
-    plan.push({ workflow, cases });
-  }
+  const plan = await planCases(loaded, {
+    now: started,
+    repeat: options.repeat,
+    filter: options.filter,
+  });
   let position = 0;
   const records = plan.flatMap(({ workflow, cases }) =>
     cases.map((c) => ({

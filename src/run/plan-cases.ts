@@ -1,0 +1,45 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { WorkflowConfig } from '../config/config-schema.js';
+import { readDataset } from '../config/dataset.js';
+import { expandCases, type ExpandedCase } from '../config/expand-cases.js';
+import type { LoadedConfig } from '../config/load-config.js';
+
+/** A workflow and its cases. */
+export interface PlannedWorkflow {
+  readonly workflow: WorkflowConfig;
+  readonly cases: ExpandedCase[];
+}
+
+/**
+ * Every case of every workflow of a configuration, datasets read relative to it; `repeat`
+ * overrides each workflow's, and `filter` keeps the cases whose id or workflow id contains it.
+ * @throws ConfigError for a dataset or inputs that cannot make cases.
+ */
+export async function planCases(
+  loaded: LoadedConfig,
+  options: {
+    readonly now: Date;
+    readonly repeat?: number | undefined;
+    readonly filter?: string | undefined;
+  },
+): Promise<PlannedWorkflow[]> {
+  const plan: PlannedWorkflow[] = [];
+  for (const [position, source] of loaded.config.workflows.entries()) {
+    const workflow = options.repeat === undefined ? source : { ...source, repeat: options.repeat };
+    const { dataset } = workflow;
+    const rows =
+      dataset === undefined
+        ? undefined
+        : await readDataset(isAbsolute(dataset) ? dataset : resolve(loaded.dir, dataset));
+    const { filter } = options;
+    const cases = expandCases(workflow, {
+      dir: loaded.dir,
+      file: loaded.file,
+      position,
+      now: options.now,
+      ...(rows === undefined ? {} : { rows }),
+    }).filter((c) => filter === undefined || c.id.includes(filter) || workflow.id.includes(filter));
+    plan.push({ workflow, cases });
+  }
+  return plan;
+}
