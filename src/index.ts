@@ -82,7 +82,7 @@ export {
   toDifyError,
   type DifyCallContext,
 } from './dify/dify-error.js';
-export type { Fetch } from './dify/dify-http.js';
+export { nodeHttpFetch, type Fetch, type HttpResponse } from './dify/http-transport.js';
 export type { DifyNodeTrace, DifyRunResult, DifyRunStatus } from './dify/dify-run-result.js';
 export { DslDocument, DslError, type DslPrompt } from './dify/dsl-document.js';
 export { RunAssembler } from './dify/run-assembler.js';

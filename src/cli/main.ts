@@ -1,12 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { AutoOptError } from '../core/autoopt-error.js';
-import { runDemo } from './demo-command.js';
-import { formatStatistics } from './format-statistics.js';
-import { initConfig } from './init-command.js';
-import { runCommand } from './run-command.js';
-import { listRuns, showRun } from './runs-command.js';
-import { runSimulate } from './simulate-command.js';
-import { validateCommand } from './validate-command.js';
+// Commands load their modules when they run: start-up stays short, and `run` loads only what
+// a run needs.
 
 // Errors that mean the user's input is wrong: exit code 2.
 const BAD_INPUT_CODES = new Set([
@@ -87,6 +82,8 @@ export async function main(
         seed: number;
       }) => {
         io.out(`running ${options.cases} cases at concurrency ${options.concurrency}…`);
+        const { runDemo } = await import('./demo-command.js');
+        const { formatStatistics } = await import('./format-statistics.js');
         const result = await runDemo(
           { ...options, perMinute: options.perMinute },
           { signal: interrupt.signal, onProgress: io.out },
@@ -130,6 +127,7 @@ export async function main(
         progress: boolean;
         quiet?: boolean;
       }) => {
+        const { runCommand } = await import('./run-command.js');
         exitCode = await runCommand(
           { ...options, quiet: options.quiet === true },
           interrupt.signal,
@@ -142,6 +140,7 @@ export async function main(
     .description('write a commented starter configuration')
     .argument('[file]', 'where to write it', 'dify-autoopt.yaml')
     .action(async (file: string) => {
+      const { initConfig } = await import('./init-command.js');
       await initConfig(file);
       io.out(
         `wrote ${file}: fill in your Dify address and API key, then run dify-autoopt run -c ${file}`,
@@ -155,6 +154,7 @@ export async function main(
     .requiredOption('-c, --config <file>', 'the configuration file')
     .option('--remote', "check each case's inputs against the app's /v1/parameters")
     .action(async (options: { config: string; remote?: boolean }) => {
+      const { validateCommand } = await import('./validate-command.js');
       const problems = await validateCommand(
         { config: options.config, remote: options.remote === true },
         interrupt.signal,
@@ -167,7 +167,8 @@ export async function main(
     .command('list')
     .description('the latest runs')
     .option('--store <file>', 'the run store', '.dify-autoopt/runs.db')
-    .action((options: { store: string }) => {
+    .action(async (options: { store: string }) => {
+      const { listRuns } = await import('./runs-command.js');
       listRuns(options.store, io.out);
     });
   runs
@@ -175,7 +176,8 @@ export async function main(
     .description('one run and its results')
     .argument('<run-id>')
     .option('--store <file>', 'the run store', '.dify-autoopt/runs.db')
-    .action((runId: string, options: { store: string }) => {
+    .action(async (runId: string, options: { store: string }) => {
+      const { showRun } = await import('./runs-command.js');
       if (!showRun(options.store, runId, io.out)) {
         io.err(`no run ${runId} in ${options.store}`);
         exitCode = ExitCode.BadInput;
@@ -188,6 +190,7 @@ export async function main(
     .option('-p, --port <n>', 'port to listen on (0: any free port)', integer(0), 5001)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (options: { apps: string; port: number; host: string }) => {
+      const { runSimulate } = await import('./simulate-command.js');
       await runSimulate(options, { signal: interrupt.signal, out: io.out });
     });
   process.on('SIGINT', onSigint);

@@ -1,11 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { RunProgress, type ProgressSnapshot } from '../run/run-progress.js';
 import { runSuite, type SuiteSummary } from '../run/run-suite.js';
-import { resolveSimulatorConfig } from '../simulator/simulator-config.js';
-import { DifySimulator } from '../simulator/simulator-server.js';
+import type { DifySimulator } from '../simulator/simulator-server.js';
 import { RunStore } from '../store/run-store.js';
 
 /** The `run` command's options, as parsed. */
@@ -45,6 +44,8 @@ async function startSimulator(loaded: LoadedConfig): Promise<DifySimulator> {
       ? {}
       : { behaviour: workflow.simulator.behaviour }),
   }));
+  const { resolveSimulatorConfig } = await import('../simulator/simulator-config.js');
+  const { DifySimulator } = await import('../simulator/simulator-server.js');
   const resolved = await resolveSimulatorConfig({ apps }, loaded.dir);
   return DifySimulator.start({ ...resolved });
 }
@@ -77,6 +78,7 @@ export async function runCommand(
   let ticker: NodeJS.Timeout | undefined;
   try {
     if (!options.quiet && options.progress && io.isTty) {
+      const { default: cliProgress } = await import('cli-progress');
       bar = new cliProgress.SingleBar(
         { format: '{bar} {value}/{total} | {line}', hideCursor: true, clearOnComplete: false },
         cliProgress.Presets.shades_classic,

@@ -2,7 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCsvRows, parseJsonl, readDataset } from './dataset.js';
+import { parse } from 'csv-parse/sync';
+import { parseCsvRows as parseCsvWith, parseJsonl, readDataset } from './dataset.js';
+
+const parseCsvRows = (text: string, file: string) => parseCsvWith(text, file, parse);
 
 describe('datasets', () => {
   it('reads CSV with quoting, embedded newlines, a BOM and UTF-8', () => {

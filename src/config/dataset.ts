@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { asObject } from '../core/json-value.js';
 import { ConfigError } from './config-error.js';
 
@@ -42,7 +41,7 @@ export async function readDataset(file: string): Promise<DatasetRow[]> {
   }
   const extension = extname(file).toLowerCase();
   if (extension === '.jsonl' || extension === '.ndjson') return parseJsonl(text, file);
-  if (extension === '.csv') return parseCsvRows(text, file);
+  if (extension === '.csv') return parseCsvRows(text, file, (await import('csv-parse/sync')).parse);
   throw problem(
     file,
     undefined,
@@ -69,8 +68,12 @@ export function parseJsonl(text: string, file: string): DatasetRow[] {
   return rows;
 }
 
-/** Rows of a CSV text with a header row. */
-export function parseCsvRows(text: string, file: string): DatasetRow[] {
+/** Rows of a CSV text with a header row, parsed by csv-parse (loaded when a CSV is read). */
+export function parseCsvRows(
+  text: string,
+  file: string,
+  parseCsv: typeof import('csv-parse/sync').parse,
+): DatasetRow[] {
   try {
     return parseCsv<DatasetRow>(text, {
       columns: true,

@@ -1,6 +1,6 @@
 import { DifyError } from './dify-error.js';
 import { asObject } from '../core/json-value.js';
-import { DifyHttp, type Fetch, type Json } from './dify-http.js';
+import { DifyHttp, type Fetch, type HttpResponse, type Json } from './dify-http.js';
 import { numeric } from './run-assembler.js';
 
 /** Options every call takes last. */
@@ -37,9 +37,9 @@ type Session =
   | { readonly kind: 'bearer'; readonly accessToken: string; readonly refreshToken: string };
 
 /** Reads the cookies of a login answer into name → value, without the `__Host-` prefix. */
-function readCookies(headers: Headers): Map<string, string> {
+function readCookies(headers: HttpResponse['headers']): Map<string, string> {
   const cookies = new Map<string, string>();
-  for (const line of headers.getSetCookie()) {
+  for (const line of headers.getSetCookie?.() ?? []) {
     const pair = line.split(';', 1)[0] ?? '';
     const at = pair.indexOf('=');
     if (at <= 0) continue;
@@ -250,7 +250,7 @@ export class DifyConsoleClient {
     return { cookie: cookies, 'x-csrf-token': session.csrf };
   }
 
-  #readSession(headers: Headers, body: Json, previous?: Session): Session {
+  #readSession(headers: HttpResponse['headers'], body: Json, previous?: Session): Session {
     const data = asObject(body.data);
     const accessToken = data?.access_token;
     if (typeof accessToken === 'string') {

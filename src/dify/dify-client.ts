@@ -5,6 +5,7 @@ import {
   describeError as describe,
   parseJson,
   type Fetch,
+  type HttpResponse,
   type Json,
 } from './dify-http.js';
 import type { DifyRunResult } from './dify-run-result.js';
@@ -361,7 +362,7 @@ export class DifyClient {
   async #readStream(
     kind: RunKind,
     path: string,
-    response: Response,
+    response: HttpResponse,
     request: RunCommon,
     signal: AbortSignal | undefined,
   ): Promise<DifyRunResult> {
@@ -388,7 +389,7 @@ export class DifyClient {
     try {
       const body = response.body;
       if (body !== null) {
-        for await (const chunk of body) decoder.push(chunk as Uint8Array);
+        for await (const chunk of body) decoder.push(chunk);
       }
     } catch (error) {
       dropped = error;

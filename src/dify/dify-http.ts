@@ -1,11 +1,11 @@
 import { DifyError, toDifyError, type DifyCallContext } from './dify-error.js';
+import { nodeHttpFetch, type Fetch, type HttpResponse } from './http-transport.js';
+
+export type { Fetch, HttpResponse } from './http-transport.js';
 import { asObject, type JsonObject } from '../core/json-value.js';
 
 /** A JSON object as Dify sends it. */
 export type Json = JsonObject;
-
-/** The fetch function the clients use: `globalThis.fetch` or one a caller injects. */
-export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
 /** A request body: JSON, or a multipart form. */
 export type Payload = Json | FormData | undefined;
@@ -46,7 +46,7 @@ export class DifyHttp {
     readonly auth: () => Readonly<Record<string, string>>;
   }) {
     this.#base = options.base.replace(/\/+$/, '');
-    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#fetch = options.fetch ?? nodeHttpFetch;
     this.#userAgent = options.userAgent ?? 'dify-autoopt';
     this.#app = options.app;
     this.#auth = options.auth;
@@ -67,7 +67,7 @@ export class DifyHttp {
     path: string,
     payload: Payload,
     signal: AbortSignal | undefined,
-  ): Promise<Response> {
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...this.#auth(), 'user-agent': this.#userAgent };
     let body: string | FormData | undefined;
     if (payload instanceof FormData) {
@@ -76,7 +76,7 @@ export class DifyHttp {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(payload);
     }
-    let response: Response;
+    let response: HttpResponse;
     try {
       response = await this.#fetch(`${this.#base}${path}`, {
         method,
@@ -121,7 +121,7 @@ export class DifyHttp {
 
   /** Reads an answer's JSON object. */
   async read(
-    response: Response,
+    response: HttpResponse,
     method: string,
     path: string,
     signal: AbortSignal | undefined,

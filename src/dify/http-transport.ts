@@ -1,0 +1,108 @@
+import http from 'node:http';
+import https from 'node:https';
+
+/** What the clients read of an HTTP answer; the global `Response` has all of it. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: {
+    get(name: string): string | null;
+    getSetCookie?(): string[];
+  };
+  text(): Promise<string>;
+  readonly body: AsyncIterable<Uint8Array> | null;
+}
+
+/** A fetch-compatible function: the global `fetch`, {@link nodeHttpFetch}, or a test's own. */
+export type Fetch = (input: string, init: RequestInit) => Promise<HttpResponse>;
+
+// Keep-alive connections, reused across requests as a long run makes thousands of them.
+const agents = {
+  'http:': new http.Agent({ keepAlive: true }),
+  'https:': new https.Agent({ keepAlive: true }),
+};
+
+function plainHeaders(headers: RequestInit['headers']): Record<string, string> {
+  if (headers === undefined) return {};
+  if (headers instanceof Headers) return Object.fromEntries(headers.entries());
+  if (Array.isArray(headers)) return Object.fromEntries(headers as [string, string][]);
+  return headers as Record<string, string>;
+}
+
+/**
+ * The clients' default transport: node:http with keep-alive agents, several times cheaper in
+ * CPU and memory per request than the global fetch (whose web streams dominate a run's cost).
+ * Multipart bodies go through the global fetch. The signal aborts the request or its body with
+ * the signal's reason.
+ */
+export const nodeHttpFetch: Fetch = (input, init) => {
+  const url = new URL(input);
+  const agent =
+    url.protocol === 'https:'
+      ? agents['https:']
+      : url.protocol === 'http:'
+        ? agents['http:']
+        : undefined;
+  if (
+    agent === undefined ||
+    (init.body !== undefined && init.body !== null && typeof init.body !== 'string')
+  ) {
+    return globalThis.fetch(input, init);
+  }
+  const { signal } = init;
+  if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+  const transport = url.protocol === 'https:' ? https : http;
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let settled = false;
+    const request = transport.request(url, {
+      method: init.method ?? 'GET',
+      headers: plainHeaders(init.headers),
+      agent,
+    });
+    const onAbort = (): void => {
+      const reason = signal?.reason as Error;
+      request.destroy(reason);
+      if (!settled) {
+        settled = true;
+        reject(reason);
+      }
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    request.on('error', (error) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (!settled) {
+        settled = true;
+        reject(error);
+      }
+    });
+    request.on('response', (response) => {
+      settled = true;
+      const status = response.statusCode ?? 0;
+      response.on('close', () => {
+        signal?.removeEventListener('abort', onAbort);
+      });
+      // An abort while the body is read ends the body with the reason.
+      signal?.addEventListener('abort', () => response.destroy(signal.reason as Error), {
+        once: true,
+      });
+      resolve({
+        status,
+        ok: status >= 200 && status < 300,
+        headers: {
+          get: (name) => {
+            const value = response.headers[name.toLowerCase()];
+            return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+          },
+          getSetCookie: () => response.headers['set-cookie'] ?? [],
+        },
+        text: async () => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of response) chunks.push(chunk as Buffer);
+          return Buffer.concat(chunks).toString('utf8');
+        },
+        body: response,
+      });
+    });
+    request.end(typeof init.body === 'string' ? init.body : undefined);
+  });
+};
