@@ -14,9 +14,9 @@ import { CancellationToken } from '../executor/cancellation-token.js';
 import { NonRetryableError } from '../executor/executor-error.js';
 import type { TaskResult } from '../executor/task-result.js';
 import { TaskScheduler } from '../executor/task-scheduler.js';
-import type { RunState, RunStore } from '../store/run-store.js';
+import type { CaseRecord, RunState, RunStore } from '../store/run-store.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
-import { planCases } from './plan-cases.js';
+import { planCases, type PlannedWorkflow } from './plan-cases.js';
 import { RunProgress } from './run-progress.js';
 
 /** How to run a suite. */
@@ -153,19 +153,6 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     repeat: options.repeat,
     filter: options.filter,
   });
-  let position = 0;
-  const records = plan.flatMap(({ workflow, cases }) =>
-    cases.map((c) => ({
-      caseId: c.id,
-      position: position++,
-      workflowId: workflow.id,
-      caseIndex: c.index,
-      repeatIndex: c.repeatIndex,
-      inputs: c.inputs,
-      query: c.query ?? null,
-      reference: c.reference,
-    })),
-  );
   if (continuing === undefined) {
     store.createRun({
       id: runId,
@@ -176,7 +163,9 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
   } else {
     store.setRunStatus(runId, 'running');
   }
-  store.addCases(runId, records);
+  // Built and written in one go, not kept: a large run should not hold its cases twice.
+  store.addCases(runId, caseRecords(plan));
+  const caseCount = plan.reduce((sum, part) => sum + part.cases.length, 0);
   store.addEvent(
     runId,
     options.retryErrors !== undefined
@@ -184,7 +173,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
       : options.resume !== undefined
         ? 'resume'
         : 'start',
-    { cases: records.length },
+    { cases: caseCount },
   );
 
   // What not to run again: on resume, whatever ended; on retry-errors, all but the failures.
@@ -192,10 +181,13 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     options.resume !== undefined ? store.caseIdsWithStatus(runId, DONE) : new Set<string>();
   const only =
     options.retryErrors !== undefined ? store.caseIdsWithStatus(runId, FAILURES) : undefined;
-  const toRun = plan.map(({ workflow, cases }) => ({
-    workflow,
-    cases: cases.filter((c) => !skip.has(c.id) && (only === undefined || only.has(c.id))),
-  }));
+  const toRun =
+    skip.size === 0 && only === undefined
+      ? plan
+      : plan.map(({ workflow, cases }) => ({
+          workflow,
+          cases: cases.filter((c) => !skip.has(c.id) && (only === undefined || only.has(c.id))),
+        }));
   const total = toRun.reduce((sum, part) => sum + part.cases.length, 0);
   options.progress?.begin(total);
 
@@ -315,6 +307,22 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
   });
   store.addEvent(runId, 'end', { status });
   return summary;
+}
+
+function caseRecords(plan: readonly PlannedWorkflow[]): CaseRecord[] {
+  let position = 0;
+  return plan.flatMap(({ workflow, cases }) =>
+    cases.map((c) => ({
+      caseId: c.id,
+      position: position++,
+      workflowId: workflow.id,
+      caseIndex: c.index,
+      repeatIndex: c.repeatIndex,
+      inputs: c.inputs,
+      query: c.query ?? null,
+      reference: c.reference,
+    })),
+  );
 }
 
 function toRecord(result: TaskResult, dify: DifyRunResult | undefined) {
