@@ -49,7 +49,8 @@ export function parseConfig(
     );
   }
   const problems: ConfigProblem[] = substituteEnv(doc, lines, env, file);
-  const parsed = configSchema.safeParse(doc.toJS());
+  // Parsed once: compiling zod's fast path would cost more than it saves.
+  const parsed = configSchema.safeParse(doc.toJS(), { jitless: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path =
