@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { AutoOptError, type AutoOptErrorOptions } from '../core/autoopt-error.js';
 
 /** One problem of a configuration: which key, where in which file, and what is wrong. */
@@ -32,5 +33,30 @@ export class ConfigError extends AutoOptError {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     super(code, `configuration has ${count}:\n${problems.map(where).join('\n')}`, options);
     this.problems = problems;
+  }
+}
+
+/**
+ * Reads a text file the configuration names.
+ * @throws ConfigError (`E_CONFIG_UNREADABLE`) saying which file, as which key, and the system's code.
+ */
+export async function readConfigText(file: string, key: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(
+      [
+        {
+          path: key,
+          file,
+          line: undefined,
+          column: undefined,
+          message: `cannot read ${what} (${code})`,
+        },
+      ],
+      'E_CONFIG_UNREADABLE',
+      { cause: error },
+    );
   }
 }

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { asObject } from '../core/json-value.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, readConfigText } from './config-error.js';
 
 /** One row of a dataset: column → value. */
 export type DatasetRow = Readonly<Record<string, unknown>>;
@@ -21,24 +20,7 @@ function problem(
  * @throws ConfigError (`E_CONFIG_INVALID`) naming the file, the line and what is wrong.
  */
 export async function readDataset(file: string): Promise<DatasetRow[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      [
-        {
-          path: 'dataset',
-          file,
-          line: undefined,
-          column: undefined,
-          message: `cannot read the dataset (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-        },
-      ],
-      'E_CONFIG_UNREADABLE',
-      { cause: error },
-    );
-  }
+  const text = await readConfigText(file, 'dataset', 'the dataset');
   const extension = extname(file).toLowerCase();
   if (extension === '.jsonl' || extension === '.ndjson') return parseJsonl(text, file);
   if (extension === '.csv') return parseCsvRows(text, file, (await import('csv-parse/sync')).parse);

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { LineCounter, parseDocument } from 'yaml';
 import { yamlPosition } from '../core/yaml-position.js';
-import { ConfigError, type ConfigProblem } from './config-error.js';
+import { ConfigError, readConfigText, type ConfigProblem } from './config-error.js';
 import { configSchema, type Config } from './config-schema.js';
 import { substituteEnv } from './env-substitution.js';
 
@@ -89,24 +89,7 @@ export async function loadConfig(
 ): Promise<LoadedConfig> {
   const file = resolve(path);
   const dir = dirname(file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      [
-        {
-          path: '(root)',
-          file,
-          line: undefined,
-          column: undefined,
-          message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-        },
-      ],
-      'E_CONFIG_UNREADABLE',
-      { cause: error },
-    );
-  }
+  const text = await readConfigText(file, '(root)', 'the file');
   const merged = { ...(await readDotenv(dir)), ...env };
   return { config: parseConfig(text, file, merged), file, dir };
 }
