@@ -150,6 +150,12 @@ describe('the CLI on top of it', () => {
     expect(ran.err.join('\n')).toMatch(/pass rate \d+\.\d% is under --fail-under 90\.0%/);
     const lines = readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(4);
+    expect(lines.map((line) => (JSON.parse(line) as { workflowId: string }).workflowId)).toEqual([
+      'wf',
+      'wf',
+      'files',
+      'files',
+    ]);
     expect((JSON.parse(lines[0] ?? '{}') as { status: string }).status).toBe('succeeded');
     const checked = io();
     expect(await main(['node', 'x', 'validate', '-c', file, '--remote'], checked.io)).toBe(

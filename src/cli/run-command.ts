@@ -1,3 +1,4 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type cliProgress from 'cli-progress';
@@ -50,14 +51,10 @@ async function startSimulator(loaded: LoadedConfig): Promise<DifySimulator> {
   return DifySimulator.start({ ...resolved });
 }
 
-async function writeOutput(file: string, store: RunStore, summary: SuiteSummary): Promise<void> {
+/** A JSON report, written when the run ends (JSONL streams as cases end instead). */
+async function writeJson(file: string, store: RunStore, summary: SuiteSummary): Promise<void> {
   const results = [...store.results(summary.runId)];
-  const format = extname(file).toLowerCase();
-  if (format === '.jsonl') {
-    await writeFile(file, results.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  } else {
-    await writeFile(file, `${JSON.stringify({ summary, results }, null, 2)}\n`);
-  }
+  await writeFile(file, `${JSON.stringify({ summary, results }, null, 2)}\n`);
 }
 
 /**
@@ -74,6 +71,11 @@ export async function runCommand(
   const simulator =
     loaded.config.dify.base_url === 'simulator' ? await startSimulator(loaded) : undefined;
   const progress = new RunProgress();
+  // JSONL: one line per result the moment it is stored, so a report exists during the run.
+  const jsonl: WriteStream | undefined =
+    options.output !== undefined && extname(options.output).toLowerCase() === '.jsonl'
+      ? createWriteStream(options.output, { flags: 'w' })
+      : undefined;
   let bar: cliProgress.SingleBar | undefined;
   let ticker: NodeJS.Timeout | undefined;
   try {
@@ -115,11 +117,14 @@ export async function runCommand(
       retryErrors: options.retryErrors,
       signal,
       progress,
+      onResult:
+        jsonl === undefined ? undefined : (record) => jsonl.write(`${JSON.stringify(record)}\n`),
     });
     if (ticker !== undefined) clearInterval(ticker);
     bar?.update(progress.snapshot().done, { line: progressLine(progress.snapshot()) });
     bar?.stop();
-    if (options.output !== undefined) await writeOutput(options.output, store, summary);
+    if (options.output !== undefined && jsonl === undefined)
+      await writeJson(options.output, store, summary);
     if (!options.quiet) {
       const counts =
         Object.entries(summary.byStatus)
@@ -149,6 +154,7 @@ export async function runCommand(
     }
     return 0;
   } finally {
+    if (jsonl !== undefined) await new Promise((resolveEnd) => jsonl.end(resolveEnd));
     if (ticker !== undefined) clearInterval(ticker);
     bar?.stop();
     store.close();

@@ -14,7 +14,7 @@ import { CancellationToken } from '../executor/cancellation-token.js';
 import { NonRetryableError } from '../executor/executor-error.js';
 import type { TaskResult } from '../executor/task-result.js';
 import { TaskScheduler } from '../executor/task-scheduler.js';
-import type { CaseRecord, RunState, RunStore } from '../store/run-store.js';
+import type { CaseRecord, ResultRecord, RunState, RunStore } from '../store/run-store.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import { planCases, type PlannedWorkflow } from './plan-cases.js';
 import { RunProgress } from './run-progress.js';
@@ -42,6 +42,8 @@ export interface RunSuiteOptions {
   readonly signal?: AbortSignal | undefined;
   /** Live progress, for displays. */
   readonly progress?: RunProgress | undefined;
+  /** Each result the moment it is stored (a JSONL report streams them). */
+  readonly onResult?: ((result: ResultRecord) => void) | undefined;
   readonly now?: () => Date;
 }
 
@@ -273,7 +275,9 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
         {
           token,
           onResult: (result) => {
-            store.saveResult(runId, toRecord(result, difyResults.get(result.taskId)));
+            const record = toRecord(result, difyResults.get(result.taskId));
+            store.saveResult(runId, record);
+            options.onResult?.(record);
             // Stored: nothing of the case needs to stay in memory.
             difyResults.delete(result.taskId);
           },
@@ -325,7 +329,7 @@ function caseRecords(plan: readonly PlannedWorkflow[]): CaseRecord[] {
   );
 }
 
-function toRecord(result: TaskResult, dify: DifyRunResult | undefined) {
+function toRecord(result: TaskResult, dify: DifyRunResult | undefined): ResultRecord {
   return {
     caseId: result.taskId,
     workflowId: result.workflowId,
