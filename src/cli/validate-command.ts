@@ -1,3 +1,4 @@
+import { apiBaseOf } from '../config/config-schema.js';
 import { loadConfig } from '../config/load-config.js';
 import { DifyClient } from '../dify/dify-client.js';
 import { planCases } from '../run/plan-cases.js';
@@ -25,7 +26,7 @@ export async function validateCommand(
       continue;
     }
     const client = new DifyClient({
-      apiBase: config.dify.api_base ?? `${config.dify.base_url.replace(/\/+$/, '')}/v1`,
+      apiBase: apiBaseOf(config.dify),
       apiKey: workflow.api_key,
       app: workflow.id,
     });

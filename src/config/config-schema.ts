@@ -141,3 +141,8 @@ export type Config = z.output<typeof configSchema>;
 export type WorkflowConfig = Config['workflows'][number];
 export type AssertionConfig = WorkflowConfig['assert'][number];
 export type ExecutionConfig = Config['execution'];
+
+/** The public API base a configuration points at: `api_base`, else `{base_url}/v1`. */
+export function apiBaseOf(dify: Config['dify']): string {
+  return dify.api_base ?? `${dify.base_url.replace(/\/+$/, '')}/v1`;
+}

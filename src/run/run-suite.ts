@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { AutoOptError } from '../core/autoopt-error.js';
 import { asObject } from '../core/json-value.js';
+import { apiBaseOf } from '../config/config-schema.js';
 import type { ExpandedCase, FileInputRef } from '../config/expand-cases.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { redactSecrets } from '../config/redact-secrets.js';
@@ -200,8 +201,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let stopReason: string | undefined;
   const user = `${config.dify.user_prefix}-${runId}`;
-  const apiBase =
-    options.apiBase ?? config.dify.api_base ?? `${config.dify.base_url.replace(/\/+$/, '')}/v1`;
+  const apiBase = options.apiBase ?? apiBaseOf(config.dify);
   // Task functions still finishing (a stop call to Dify) after the executor moved on.
   const settling = new Set<Promise<unknown>>();
 

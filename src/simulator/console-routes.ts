@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import type { SimApp } from './sim-app.js';
 import { SimDsl } from './sim-dsl.js';
 import type { SimAppConfig } from './simulator-config.js';
-import { readJson, sendJson } from './sim-http.js';
+import { difyError, readJson, sendJson } from './sim-http.js';
 import { asText } from '../core/json-value.js';
 
 type Json = Readonly<Record<string, unknown>>;
@@ -24,10 +24,6 @@ export interface ConsoleState {
 
 // The DSL version this simulated Dify writes; an import of another version waits for a confirm.
 const DSL_VERSION = '0.3.1';
-
-function fail(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { code, message, status });
-}
 
 function cookies(req: IncomingMessage): Map<string, string> {
   const jar = new Map<string, string>();
@@ -106,8 +102,7 @@ export async function handleConsole(
   if (method === 'POST' && path === '/login') {
     const credentials = await readJson(req);
     if (credentials.email !== state.email || credentials.password !== state.password) {
-      fail(res, 401, 'unauthorized', 'Invalid email or password.');
-      return;
+      throw difyError(401, 'unauthorized', 'Invalid email or password.');
     }
     issue(state, res, 200);
     return;
@@ -117,24 +112,23 @@ export async function handleConsole(
     const token =
       state.auth === 'bearer' ? payload.refresh_token : cookies(req).get('refresh_token');
     if (typeof token !== 'string' || !state.refreshTokens.delete(token)) {
-      fail(res, 401, 'unauthorized', 'Invalid refresh token.');
-      return;
+      throw difyError(401, 'unauthorized', 'Invalid refresh token.');
     }
     issue(state, res, 200);
     return;
   }
   if (!authorized(state, req)) {
-    fail(res, 401, 'unauthorized', 'Please log in.');
-    return;
+    throw difyError(401, 'unauthorized', 'Please log in.');
   }
   let match: RegExpExecArray | null;
-  const appOf = (id: string): SimApp | undefined => state.apps.get(decodeURIComponent(id));
+  // Every app route names an app; an unknown one is a 404, answered by the server's handler.
+  const appOf = (id: string): SimApp => {
+    const app = state.apps.get(decodeURIComponent(id));
+    if (app === undefined) throw difyError(404, 'not_found', 'App not found.');
+    return app;
+  };
   if (method === 'GET' && (match = /^\/apps\/([^/]+)\/export$/.exec(path)) !== null) {
     const app = appOf(match[1] ?? '');
-    if (app === undefined) {
-      fail(res, 404, 'not_found', 'App not found.');
-      return;
-    }
     sendJson(res, 200, { data: app.dsl.yaml });
   } else if (method === 'POST' && path === '/apps/imports') {
     const payload = await readJson(req);
@@ -152,10 +146,7 @@ export async function handleConsole(
       });
       return;
     }
-    if (appId !== undefined && appOf(appId) === undefined) {
-      fail(res, 404, 'not_found', 'App not found.');
-      return;
-    }
+    if (appId !== undefined) appOf(appId);
     const id = randomUUID();
     if (dsl.version !== DSL_VERSION) {
       state.imports.set(id, { yaml: dsl.yaml, appId });
@@ -183,8 +174,7 @@ export async function handleConsole(
   ) {
     const pending = state.imports.get(decodeURIComponent(match[1] ?? ''));
     if (pending === undefined) {
-      fail(res, 404, 'not_found', 'Import not found.');
-      return;
+      throw difyError(404, 'not_found', 'Import not found.');
     }
     state.imports.delete(decodeURIComponent(match[1] ?? ''));
     const dsl = new SimDsl(pending.yaml);
@@ -198,23 +188,17 @@ export async function handleConsole(
     });
   } else if ((match = /^\/apps\/([^/]+)\/workflows\/draft$/.exec(path)) !== null) {
     const app = appOf(match[1] ?? '');
-    if (app === undefined) {
-      fail(res, 404, 'not_found', 'App not found.');
-      return;
-    }
     if (method === 'GET') {
       sendJson(res, 200, draft(app));
       return;
     }
     const payload = await readJson(req);
     if (payload.hash !== app.dsl.hash) {
-      fail(
-        res,
+      throw difyError(
         409,
         'draft_workflow_not_sync',
         'Workflow not synced, please refresh the page and try again.',
       );
-      return;
     }
     saveDraft(app, {
       graph: payload.graph ?? app.dsl.graph,
@@ -232,10 +216,6 @@ export async function handleConsole(
     (match = /^\/apps\/([^/]+)\/workflows\/publish$/.exec(path)) !== null
   ) {
     const app = appOf(match[1] ?? '');
-    if (app === undefined) {
-      fail(res, 404, 'not_found', 'App not found.');
-      return;
-    }
     const payload = await readJson(req);
     const version = {
       id: randomUUID(),
@@ -248,10 +228,6 @@ export async function handleConsole(
     sendJson(res, 200, { result: 'success', created_at: version.createdAt, id: version.id });
   } else if (method === 'GET' && (match = /^\/apps\/([^/]+)\/workflows$/.exec(path)) !== null) {
     const app = appOf(match[1] ?? '');
-    if (app === undefined) {
-      fail(res, 404, 'not_found', 'App not found.');
-      return;
-    }
     const items = [...app.versions].reverse().map((v) => ({
       id: v.id,
       marked_name: v.markedName,
@@ -262,7 +238,7 @@ export async function handleConsole(
     }));
     sendJson(res, 200, { items, page: 1, limit: items.length, has_more: false });
   } else {
-    fail(res, 404, 'not_found', 'The requested URL was not found on the server.');
+    throw difyError(404, 'not_found', 'The requested URL was not found on the server.');
   }
 }
 

@@ -342,10 +342,10 @@ export class DifySimulator {
   }
 
   /** Waits out the run's latency (a stop cuts it short) and records its end. */
-  async #complete(run: ActiveRun, waitMs = run.latencyMs): Promise<void> {
+  async #complete(run: ActiveRun): Promise<void> {
     const { record } = run;
     try {
-      await sleep(systemClock, waitMs, { signal: record.stop.signal });
+      await sleep(systemClock, run.latencyMs, { signal: record.stop.signal });
     } catch {
       // Stopped.
     }
