@@ -11,7 +11,7 @@ const layers = {
   core: [],
   executor: ['core'],
   dify: ['core'],
-  config: ['core'],
+  config: ['core', 'assertions'],
   assertions: ['core'],
   store: ['core'],
   queue: ['core', 'executor'],

@@ -1,34 +1,7 @@
 import { z } from 'zod';
+import { assertionSchema, gradingSchema } from '../assertions/assertion-schema.js';
 
 const seconds = z.number().min(0);
-
-/** Where test answers are graded: the assertion types of the product spec. */
-export const ASSERTION_TYPES = [
-  'equals',
-  'contains',
-  'icontains',
-  'regex',
-  'starts_with',
-  'is_json',
-  'json_schema',
-  'json_path',
-  'similar',
-  'javascript',
-  'latency',
-  'tokens',
-  'cost',
-  'llm_judge',
-] as const;
-
-/** One assertion; the fields each type needs are checked by the grading layer. */
-const assertionSchema = z.looseObject({
-  type: z.enum(ASSERTION_TYPES),
-  value: z.unknown().optional(),
-  /** Which output field to grade; the whole output when absent. */
-  output: z.string().min(1).optional(),
-  weight: z.number().min(0).default(1),
-  threshold: z.number().min(0).max(1).optional(),
-});
 
 const typedInputSchema = z.strictObject({
   type: z.enum(['string', 'number', 'file', 'json']),
@@ -56,6 +29,8 @@ const workflowSchema = z.strictObject({
   /** Expected outputs: one per case, or one for all. */
   reference: z.unknown().optional(),
   assert: z.array(assertionSchema).default([]),
+  /** The weighted score a case needs to pass; without it, every counted assertion must pass. */
+  threshold: z.number().min(0).max(1).optional(),
   repeat: z.number().int().min(1).default(1),
   /** The user's message, for chat apps: a string, or a list (one per case). */
   query: z.union([z.string(), z.array(z.string())]).optional(),
@@ -102,44 +77,79 @@ const llmSchema = z.strictObject({
   base_url: z.url(),
   model: z.string().min(1),
   api_key: z.string().optional(),
+  temperature: z.number().min(0).max(2).default(0),
+  /** Calls in flight at once. */
+  concurrency: z.number().int().min(1).default(4),
+  rate_limit: z
+    .strictObject({ per_minute: z.number().gt(0), burst: z.number().int().min(1) })
+    .optional(),
+  max_attempts: z.number().int().min(1).default(3),
+  /** Seconds before the first retry; doubled each time. */
+  backoff: seconds.default(1),
+  /** Seconds one call may take. */
+  timeout: z.number().gt(0).default(60),
 });
 
 /** The whole configuration file. */
-export const configSchema = z.strictObject({
-  dify: z.strictObject({
-    /** The console's base URL, or `simulator` for the built-in simulator. */
-    base_url: z.string().min(1),
-    /** @default `{base_url}/v1` */
-    api_base: z.string().min(1).optional(),
-    email: z.string().optional(),
-    password: z.string().optional(),
-    /** Seconds one HTTP request may take. */
-    request_timeout: z.number().gt(0).default(120),
-    /** Runs send `user: {user_prefix}-{run id}`. */
-    user_prefix: z.string().min(1).default('dify-autoopt'),
-  }),
-  workflows: z.array(workflowSchema).min(1),
-  default_assert: z.array(assertionSchema).default([]),
-  execution: executionSchema.prefault({}),
-  judge: llmSchema.optional(),
-  llm: llmSchema.optional(),
-  optimization: z.looseObject({}).optional(),
-  output: z
-    .strictObject({
-      formats: z.array(z.enum(['json', 'jsonl', 'csv', 'xlsx', 'html', 'junit'])).default([]),
-      dir: z.string().default('reports'),
-    })
-    .prefault({}),
-  store: z.strictObject({ path: z.string().min(1).default('.dify-autoopt/runs.db') }).prefault({}),
-  logging: z
-    .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
-    .prefault({}),
-});
+export const configSchema = z
+  .strictObject({
+    dify: z.strictObject({
+      /** The console's base URL, or `simulator` for the built-in simulator. */
+      base_url: z.string().min(1),
+      /** @default `{base_url}/v1` */
+      api_base: z.string().min(1).optional(),
+      email: z.string().optional(),
+      password: z.string().optional(),
+      /** Seconds one HTTP request may take. */
+      request_timeout: z.number().gt(0).default(120),
+      /** Runs send `user: {user_prefix}-{run id}`. */
+      user_prefix: z.string().min(1).default('dify-autoopt'),
+    }),
+    workflows: z.array(workflowSchema).min(1),
+    default_assert: z.array(assertionSchema).default([]),
+    execution: executionSchema.prefault({}),
+    judge: llmSchema.optional(),
+    grading: gradingSchema.prefault({}),
+    llm: llmSchema.optional(),
+    optimization: z.looseObject({}).optional(),
+    output: z
+      .strictObject({
+        formats: z.array(z.enum(['json', 'jsonl', 'csv', 'xlsx', 'html', 'junit'])).default([]),
+        dir: z.string().default('reports'),
+      })
+      .prefault({}),
+    store: z
+      .strictObject({ path: z.string().min(1).default('.dify-autoopt/runs.db') })
+      .prefault({}),
+    logging: z
+      .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
+      .prefault({}),
+  })
+  .superRefine((config, context) => {
+    if (config.judge !== undefined) return;
+    const check = (
+      assertions: readonly { readonly type: string }[],
+      path: (string | number)[],
+    ): void => {
+      assertions.forEach((assertion, index) => {
+        if (assertion.type === 'llm_judge')
+          context.addIssue({
+            code: 'custom',
+            path: [...path, index, 'type'],
+            message: 'llm_judge needs a `judge` section (base_url, model, api_key)',
+          });
+      });
+    };
+    check(config.default_assert, ['default_assert']);
+    config.workflows.forEach((workflow, index) => {
+      check(workflow.assert, ['workflows', index, 'assert']);
+    });
+  });
 
 /** A validated configuration, defaults filled in. */
 export type Config = z.output<typeof configSchema>;
 export type WorkflowConfig = Config['workflows'][number];
-export type AssertionConfig = WorkflowConfig['assert'][number];
+export type JudgeConfig = NonNullable<Config['judge']>;
 export type ExecutionConfig = Config['execution'];
 
 /** The public API base a configuration points at: `api_base`, else `{base_url}/v1`. */

@@ -65,7 +65,7 @@ describe('parseConfig', () => {
     );
     expect(config.execution.concurrency).toBe(12);
     expect(config.execution.timeout_per_task).toBe(45);
-    expect(config.default_assert[0]?.value).toBe('costs $5 for you');
+    expect(config.default_assert[0]).toMatchObject({ value: 'costs $5 for you' });
   });
 
   it('names every unset variable with its key, line and column', () => {

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
+import type { Judge } from '../assertions/assertion.js';
+import { CaseGrader, type CaseVerdict } from '../assertions/case-grader.js';
+import { classify } from '../assertions/grade-class.js';
+import { OpenAiJudge } from '../assertions/openai-judge.js';
 import { AutoOptError } from '../core/autoopt-error.js';
 import { asObject } from '../core/json-value.js';
 import { apiBaseOf } from '../config/config-schema.js';
@@ -10,6 +14,7 @@ import { redactSecrets } from '../config/redact-secrets.js';
 import { DifyClient, type DifyFileInput } from '../dify/dify-client.js';
 import { DifyError } from '../dify/dify-error.js';
 import type { Fetch } from '../dify/dify-http.js';
+import type { Config } from '../config/config-schema.js';
 import type { DifyRunResult } from '../dify/dify-run-result.js';
 import { CancellationToken } from '../executor/cancellation-token.js';
 import { NonRetryableError } from '../executor/executor-error.js';
@@ -17,6 +22,7 @@ import type { TaskResult } from '../executor/task-result.js';
 import { TaskScheduler } from '../executor/task-scheduler.js';
 import type { CaseRecord, ResultRecord, RunState, RunStore } from '../store/run-store.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
+import { JudgeRunner, type JudgeUsage } from './judge-runner.js';
 import { planCases, type PlannedWorkflow } from './plan-cases.js';
 import { RunProgress } from './run-progress.js';
 
@@ -45,6 +51,8 @@ export interface RunSuiteOptions {
   readonly progress?: RunProgress | undefined;
   /** Each result the moment it is stored (a JSONL report streams them). */
   readonly onResult?: ((result: ResultRecord) => void) | undefined;
+  /** Grades `llm_judge` assertions in place of the configured `judge` endpoint. */
+  readonly judge?: Judge | undefined;
   readonly now?: () => Date;
 }
 
@@ -56,7 +64,9 @@ export interface SuiteSummary {
   readonly reason: string | undefined;
   readonly total: number;
   readonly byStatus: Readonly<Record<string, number>>;
-  /** Passed (Dify said succeeded) out of the cases that ended, 0..1. */
+  /** Cases that passed: Dify said succeeded and their assertions passed. */
+  readonly passed: number;
+  /** Passed out of the cases that ended, 0..1. */
   readonly passRate: number;
   readonly perWorkflow: Readonly<
     Record<string, { readonly total: number; readonly passed: number }>
@@ -64,6 +74,8 @@ export interface SuiteSummary {
   readonly totalTokens: number;
   readonly totalCost: number;
   readonly wallMs: number;
+  /** The judge's calls, cache hits and failures, when a judge graded. */
+  readonly judge: JudgeUsage | undefined;
 }
 
 /** A run the store does not have, or that cannot be resumed. */
@@ -156,6 +168,20 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     repeat: options.repeat,
     filter: options.filter,
   });
+  // Compiled before anything is stored: a bad assertion is a configuration error.
+  const graders = new Map(
+    plan.map(({ workflow }) => [
+      workflow,
+      new CaseGrader([...config.default_assert, ...workflow.assert], {
+        threshold: workflow.threshold,
+      }),
+    ]),
+  );
+  const judge =
+    options.judge ??
+    ([...graders.values()].some((grader) => grader.usesJudge)
+      ? judgeFor(config, store)
+      : undefined);
   if (continuing === undefined) {
     store.createRun({
       id: runId,
@@ -221,6 +247,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
       const files = await uploadFiles(client, cases, user, token.signal);
       const byId = new Map(cases.map((c) => [c.id, c]));
       const difyResults = new Map<string, DifyRunResult>();
+      const verdicts = new Map<string, CaseVerdict & { readonly latencyMs: number }>();
+      const grader = graders.get(workflow);
       const call = async (caseId: string, signal: AbortSignal): Promise<DifyRunResult> => {
         const c = byId.get(caseId);
         if (c === undefined) throw new NonRetryableError(`unknown case ${caseId}`);
@@ -235,17 +263,36 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
       };
       const scheduler = new TaskScheduler({
         taskFn: async (task, signal) => {
+          const startedMs = performance.now();
           const attempt = call(task.id, signal);
           settling.add(attempt);
           void attempt.finally(() => settling.delete(attempt)).catch(() => undefined);
           try {
             const result = await attempt;
+            const latencyMs = performance.now() - startedMs;
             difyResults.set(task.id, result);
             if (result.status !== 'succeeded') {
               throw new NonRetryableError(
                 `Dify run ${result.status}: ${result.error ?? 'no reason given'}`,
                 `E_DIFY_RUN_${result.status.toUpperCase().replace(/-/g, '_')}`,
               );
+            }
+            const c = byId.get(task.id);
+            if (grader !== undefined && c !== undefined) {
+              const verdict = await grader.grade(
+                {
+                  outputs: result.outputs,
+                  answer: result.answer,
+                  inputs: c.inputs,
+                  query: c.query,
+                  reference: c.reference,
+                  latencyMs,
+                  tokens: result.totalTokens,
+                  cost: result.totalPrice,
+                },
+                { judge, signal },
+              );
+              verdicts.set(task.id, { ...verdict, latencyMs });
             }
             return { tokens: result.totalTokens, cost: result.totalPrice };
           } catch (error) {
@@ -275,11 +322,17 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
         {
           token,
           onResult: (result) => {
-            const record = toRecord(result, difyResults.get(result.taskId));
+            const record = toRecord(
+              result,
+              difyResults.get(result.taskId),
+              verdicts.get(result.taskId),
+              config.grading,
+            );
             store.saveResult(runId, record);
             options.onResult?.(record);
             // Stored: nothing of the case needs to stay in memory.
             difyResults.delete(result.taskId);
+            verdicts.delete(result.taskId);
           },
         },
       );
@@ -304,6 +357,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     stopReason ?? (interrupted ? 'interrupted by the user' : undefined),
     byStatus,
     now().getTime() - started.getTime(),
+    judge instanceof JudgeRunner ? judge.usage : undefined,
   );
   store.setRunStatus(runId, status, {
     ...(summary.reason === undefined ? {} : { reason: summary.reason }),
@@ -329,7 +383,32 @@ function caseRecords(plan: readonly PlannedWorkflow[]): CaseRecord[] {
   );
 }
 
-function toRecord(result: TaskResult, dify: DifyRunResult | undefined): ResultRecord {
+/** The configured judge, run through the executor and cached in the store. */
+function judgeFor(config: Config, store: RunStore): JudgeRunner | undefined {
+  const settings = config.judge;
+  if (settings === undefined) return undefined;
+  return new JudgeRunner({
+    judge: new OpenAiJudge({
+      baseUrl: settings.base_url,
+      model: settings.model,
+      apiKey: settings.api_key,
+      temperature: settings.temperature,
+      timeoutMs: settings.timeout * 1000,
+    }),
+    config: settings,
+    store,
+  });
+}
+
+function toRecord(
+  result: TaskResult,
+  dify: DifyRunResult | undefined,
+  verdict: (CaseVerdict & { readonly latencyMs: number }) | undefined,
+  grading: Config['grading'],
+): ResultRecord {
+  const succeeded = result.status === 'succeeded';
+  const passed = succeeded && (verdict?.passed ?? true);
+  const score = verdict?.score ?? (succeeded ? 1 : 0);
   return {
     caseId: result.taskId,
     workflowId: result.workflowId,
@@ -350,6 +429,14 @@ function toRecord(result: TaskResult, dify: DifyRunResult | undefined): ResultRe
     taskId: dify?.taskId ?? null,
     nodes: dify?.nodes,
     finishedAt: Date.now(),
+    passed,
+    score,
+    gradeClass: classify(
+      passed ? score : 0,
+      verdict?.latencyMs ?? result.timings.durationMs ?? undefined,
+      grading,
+    ),
+    grades: verdict?.grades,
   };
 }
 
@@ -360,6 +447,7 @@ function summarize(
   reason: string | undefined,
   byStatus: Record<string, number>,
   wallMs: number,
+  judge: JudgeUsage | undefined,
 ): SuiteSummary {
   const perWorkflow: Record<string, { total: number; passed: number }> = {};
   let totalTokens = 0;
@@ -370,16 +458,19 @@ function summarize(
     totalCost += totals.cost;
   }
   const ended = DONE.reduce((sum, s) => sum + (byStatus[s] ?? 0), 0);
+  const passed = store.passedCount(runId);
   return {
     runId,
     status,
     reason,
     total: store.caseCount(runId),
     byStatus,
-    passRate: ended === 0 ? 0 : (byStatus.succeeded ?? 0) / ended,
+    passed,
+    passRate: ended === 0 ? 0 : passed / ended,
     perWorkflow,
     totalTokens,
     totalCost,
     wallMs,
+    judge,
   };
 }

@@ -69,4 +69,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_by_run ON events(run_id, id);
     `,
   },
+  {
+    version: 2,
+    description: 'grades of each result, and the judge cache',
+    sql: `
+      ALTER TABLE results ADD COLUMN passed INTEGER;
+      ALTER TABLE results ADD COLUMN score REAL;
+      ALTER TABLE results ADD COLUMN grade_class TEXT;
+      ALTER TABLE results ADD COLUMN grades_json TEXT;
+      CREATE TABLE judge_cache (
+        key TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        score REAL NOT NULL,
+        reason TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX runs_by_config ON runs(config_file, created_at);
+    `,
+  },
 ];

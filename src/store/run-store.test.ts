@@ -27,6 +27,10 @@ function result(caseId: string, status: string, extra: Partial<ResultRecord> = {
     taskId: `task-${caseId}`,
     nodes: [],
     finishedAt: 1,
+    passed: status === 'succeeded',
+    score: status === 'succeeded' ? 1 : 0,
+    gradeClass: null,
+    grades: undefined,
     ...extra,
   };
 }

@@ -57,6 +57,21 @@ export interface ResultRecord {
   readonly taskId: string | null;
   readonly nodes: unknown;
   readonly finishedAt: number;
+  /** The graded verdict: Dify succeeded and the assertions passed (null: never graded). */
+  readonly passed: boolean | null;
+  /** The weighted assertion score, 0..1. */
+  readonly score: number | null;
+  /** excellent, good, fair or poor. */
+  readonly gradeClass: string | null;
+  /** Each assertion's grade: type, name, score, pass, weight, reason. */
+  readonly grades: unknown;
+}
+
+/** A judge's cached verdict. */
+export interface CachedJudgement {
+  readonly model: string;
+  readonly score: number;
+  readonly reason: string;
 }
 
 type Row = Record<string, unknown>;
@@ -225,8 +240,9 @@ export class RunStore {
     this.#write(() =>
       this.#sql(
         `INSERT OR REPLACE INTO results (run_id, case_id, workflow_id, status, dify_status, outputs_json, answer, error_code, error_message,
-             attempts, queue_ms, duration_ms, total_ms, dify_elapsed_ms, tokens, cost, workflow_run_id, task_id, nodes_json, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             attempts, queue_ms, duration_ms, total_ms, dify_elapsed_ms, tokens, cost, workflow_run_id, task_id, nodes_json, finished_at,
+             passed, score, grade_class, grades_json)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         runId,
         result.caseId,
@@ -248,6 +264,10 @@ export class RunStore {
         result.taskId,
         json(result.nodes),
         result.finishedAt,
+        result.passed === null ? null : Number(result.passed),
+        result.score,
+        result.gradeClass,
+        json(result.grades),
       ),
     );
   }
@@ -342,6 +362,10 @@ export class RunStore {
         taskId: (row.task_id as string | null) ?? null,
         nodes: unjson(row.nodes_json),
         finishedAt: Number(row.finished_at),
+        passed: row.passed === null ? null : Number(row.passed) === 1,
+        score: (row.score as number | null) ?? null,
+        gradeClass: (row.grade_class as string | null) ?? null,
+        grades: unjson(row.grades_json),
       };
     }
   }
@@ -367,7 +391,7 @@ export class RunStore {
     runId: string,
   ): { workflowId: string; total: number; passed: number; tokens: number; cost: number }[] {
     const rows = this.#sql(
-      "SELECT workflow_id, COUNT(*) AS total, SUM(status = 'succeeded') AS passed, COALESCE(SUM(tokens), 0) AS tokens, COALESCE(SUM(cost), 0) AS cost FROM results WHERE run_id = ? GROUP BY workflow_id ORDER BY MIN(rowid)",
+      "SELECT workflow_id, COUNT(*) AS total, SUM(COALESCE(passed, status = 'succeeded')) AS passed, COALESCE(SUM(tokens), 0) AS tokens, COALESCE(SUM(cost), 0) AS cost FROM results WHERE run_id = ? GROUP BY workflow_id ORDER BY MIN(rowid)",
     ).all(runId) as Row[];
     return rows.map((row) => ({
       workflowId: String(row.workflow_id),
@@ -384,6 +408,45 @@ export class RunStore {
       'SELECT status, COUNT(*) AS n FROM results WHERE run_id = ? GROUP BY status',
     ).all(runId) as Row[];
     return Object.fromEntries(rows.map((row) => [String(row.status), Number(row.n)]));
+  }
+
+  /** How many results of a run passed their grading (a result never graded passes on success). */
+  passedCount(runId: string): number {
+    return Number(
+      (
+        this.#sql(
+          "SELECT COALESCE(SUM(COALESCE(passed, status = 'succeeded')), 0) AS n FROM results WHERE run_id = ?",
+        ).get(runId) as Row
+      ).n,
+    );
+  }
+
+  /** The latest run of the same configuration file created before this one, if any. */
+  previousRun(runId: string): RunRecord | undefined {
+    const row = this.#sql(
+      `SELECT p.* FROM runs p JOIN runs r ON r.id = ? WHERE p.config_file IS r.config_file AND p.id <> r.id
+         AND (p.created_at < r.created_at OR (p.created_at = r.created_at AND p.rowid < r.rowid))
+       ORDER BY p.created_at DESC, p.rowid DESC LIMIT 1`,
+    ).get(runId) as Row | undefined;
+    return row === undefined ? undefined : runRecord(row);
+  }
+
+  /** A judge's verdict cached under `key`, if any. */
+  cachedJudgement(key: string): CachedJudgement | undefined {
+    const row = this.#sql('SELECT model, score, reason FROM judge_cache WHERE key = ?').get(key) as
+      Row | undefined;
+    return row === undefined
+      ? undefined
+      : { model: String(row.model), score: Number(row.score), reason: String(row.reason) };
+  }
+
+  /** Caches a judge's verdict under `key`. */
+  cacheJudgement(key: string, judgement: CachedJudgement): void {
+    this.#write(() =>
+      this.#sql(
+        'INSERT OR REPLACE INTO judge_cache (key, model, score, reason, created_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(key, judgement.model, judgement.score, judgement.reason, this.#now()),
+    );
   }
 
   close(): void {
