@@ -127,7 +127,9 @@ describe('OpenAiJudge', () => {
     const judge = new OpenAiJudge({ baseUrl: fake.baseUrl, model: 'm' });
     const controller = new AbortController();
     const pending = judge.judge('r', 'o', { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('user stop')), 20);
+    setTimeout(() => {
+      controller.abort(new Error('user stop'));
+    }, 20);
     await expect(pending).rejects.toThrow('user stop');
   });
 });
@@ -148,7 +150,10 @@ describe('JudgeRunner', () => {
   it('gives up at once on a 401, with a code and no secret in the message', async () => {
     const judge = runner();
     fake.script.push({ kind: 'http', status: 401 });
-    const error = await judge.judge('r', 'o').catch((e: unknown) => e as Error & { code: string });
+    const error = (await judge.judge('r', 'o').then(
+      () => new Error('answered'),
+      (e: unknown) => e,
+    )) as Error;
     expect(error).toMatchObject({ code: 'E_JUDGE_FAILED' });
     expect(error.message).toMatch(/E_JUDGE_HTTP/);
     expect(error.message).not.toContain('sk-judge-secret');

@@ -33,11 +33,11 @@ export class FakeOpenAi {
   }
 
   static async start(): Promise<FakeOpenAi> {
-    let fake: FakeOpenAi | undefined;
-    const server = createServer((request, response) => {
-      void fake?.handle(request, response);
+    const server = createServer();
+    const fake = new FakeOpenAi(server);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      void fake.handle(request, response);
     });
-    fake = new FakeOpenAi(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }
@@ -116,6 +116,10 @@ export class FakeOpenAi {
 
   async close(): Promise<void> {
     this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      this.#server.close(() => {
+        resolve();
+      }),
+    );
   }
 }
