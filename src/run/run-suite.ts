@@ -5,7 +5,6 @@ import type { Judge } from '../assertions/assertion.js';
 import { CaseGrader, type CaseVerdict } from '../assertions/case-grader.js';
 import { classify } from '../assertions/grade-class.js';
 import { OpenAiJudge } from '../assertions/openai-judge.js';
-import { AutoOptError } from '../core/autoopt-error.js';
 import { asObject } from '../core/json-value.js';
 import { apiBaseOf } from '../config/config-schema.js';
 import type { ExpandedCase, FileInputRef } from '../config/expand-cases.js';
@@ -23,6 +22,7 @@ import { TaskScheduler } from '../executor/task-scheduler.js';
 import type { CaseRecord, ResultRecord, RunState, RunStore } from '../store/run-store.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import { JudgeRunner, type JudgeUsage } from './judge-runner.js';
+import { RunNotFoundError } from './run-not-found-error.js';
 import { planCases, type PlannedWorkflow } from './plan-cases.js';
 import { RunProgress } from './run-progress.js';
 
@@ -78,12 +78,6 @@ export interface SuiteSummary {
   readonly judge: JudgeUsage | undefined;
 }
 
-/** A run the store does not have, or that cannot be resumed. */
-export class RunNotFoundError extends AutoOptError {
-  constructor(runId: string) {
-    super('E_RUN_NOT_FOUND', `no run ${runId} in the run store`);
-  }
-}
 
 const DONE = ['succeeded', 'failed', 'timeout', 'error'] as const;
 const FAILURES = ['failed', 'timeout', 'error'] as const;
@@ -474,3 +468,4 @@ function summarize(
     judge,
   };
 }
+

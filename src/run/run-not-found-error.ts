@@ -1,0 +1,8 @@
+import { AutoOptError } from '../core/autoopt-error.js';
+
+/** A run the store does not have, or that cannot be resumed. */
+export class RunNotFoundError extends AutoOptError {
+  constructor(runId: string) {
+    super('E_RUN_NOT_FOUND', `no run ${runId} in the run store`);
+  }
+}
