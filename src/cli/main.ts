@@ -11,7 +11,13 @@ const BAD_INPUT_CODES = new Set([
   'E_CONFIG_INVALID',
   'E_CONFIG_UNREADABLE',
   'E_RUN_NOT_FOUND',
+  'E_REPORT_FORMAT',
+  'E_ASSERTION_INVALID',
 ]);
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
 
 /** Exit codes of the CLI. */
 export const ExitCode = { Ok: 0, Failed: 1, BadInput: 2, Interrupted: 130 } as const;
@@ -111,7 +117,11 @@ export async function main(
       'run again only the failed, timed-out and errored cases of a run',
     )
     .option('--fail-under <rate>', 'exit 1 when the pass rate is under this (0..1)', fraction)
-    .option('-o, --output <file>', 'write the results (.json or .jsonl)')
+    .option(
+      '-o, --output <file>',
+      'write a report: .json, .jsonl (streamed), .csv, .xlsx, .html or .xml (JUnit); repeatable',
+      collect,
+    )
     .option('--no-progress', 'no live progress')
     .option('--quiet', 'print nothing but errors')
     .action(
@@ -123,7 +133,7 @@ export async function main(
         resume?: string;
         retryErrors?: string;
         failUnder?: number;
-        output?: string;
+        output?: string[];
         progress: boolean;
         quiet?: boolean;
       }) => {
@@ -183,6 +193,39 @@ export async function main(
         exitCode = ExitCode.BadInput;
       }
     });
+  runs
+    .command('compare')
+    .description(
+      'what changed from run a to run b: regressions, improvements, pass rate, latency, cost',
+    )
+    .argument('<a>', 'the base run')
+    .argument('<b>', 'the run to compare with it')
+    .option('--store <file>', 'the run store', '.dify-autoopt/runs.db')
+    .option('--json', 'print the comparison as JSON')
+    .action(async (a: string, b: string, options: { store: string; json?: boolean }) => {
+      const { compareCommand } = await import('./report-command.js');
+      compareCommand(options.store, a, b, { json: options.json === true }, io.out);
+    });
+  program
+    .command('report')
+    .description('write reports of a stored run')
+    .argument('<run-id>')
+    .requiredOption(
+      '-o, --output <file>',
+      'the report: .json, .jsonl, .csv, .xlsx, .html or .xml (JUnit); repeatable',
+      collect,
+    )
+    .option(
+      '--compare <run-id>',
+      'compare with this run (default: the previous run of the same config)',
+    )
+    .option('--store <file>', 'the run store', '.dify-autoopt/runs.db')
+    .action(
+      async (runId: string, options: { output: string[]; compare?: string; store: string }) => {
+        const { reportCommand } = await import('./report-command.js');
+        await reportCommand(options.store, runId, options, io.out);
+      },
+    );
   program
     .command('simulate')
     .description('serve the built-in Dify simulator (public and console API) on loopback')

@@ -1,12 +1,14 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type cliProgress from 'cli-progress';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { RunProgress, type ProgressSnapshot } from '../run/run-progress.js';
-import { runSuite, type SuiteSummary } from '../run/run-suite.js';
+import { runSuite } from '../run/run-suite.js';
 import type { DifySimulator } from '../simulator/simulator-server.js';
+import { loadRunReport, type RunReport } from '../report/run-report.js';
+import { reportFormatOf } from '../report/write-report.js';
 import { RunStore } from '../store/run-store.js';
+import { writeRunReports } from './report-command.js';
 
 /** The `run` command's options, as parsed. */
 export interface RunCommandOptions {
@@ -17,7 +19,8 @@ export interface RunCommandOptions {
   readonly resume?: string;
   readonly retryErrors?: string;
   readonly failUnder?: number;
-  readonly output?: string;
+  /** Report files, each format from its extension. */
+  readonly output?: readonly string[];
   readonly progress: boolean;
   readonly quiet: boolean;
 }
@@ -51,10 +54,19 @@ async function startSimulator(loaded: LoadedConfig): Promise<DifySimulator> {
   return DifySimulator.start({ ...resolved });
 }
 
-/** A JSON report, written when the run ends (JSONL streams as cases end instead). */
-async function writeJson(file: string, store: RunStore, summary: SuiteSummary): Promise<void> {
-  const results = [...store.results(summary.runId)];
-  await writeFile(file, `${JSON.stringify({ summary, results }, null, 2)}\n`);
+/** The grading part of the summary: per assertion, the grade classes, pass@k. */
+function formatGrading(report: RunReport): string[] {
+  const { statistics } = report;
+  const lines = [`  grade      ${statistics.overall.grade}`];
+  for (const a of statistics.perAssertion)
+    lines.push(
+      `  assert     ${a.name}: ${a.passed}/${a.graded} passed, mean score ${a.meanScore.toFixed(2)}${a.errors > 0 ? `, ${a.errors} could not be graded` : ''}`,
+    );
+  if (statistics.repeats !== undefined)
+    lines.push(
+      `  pass@k     ${statistics.repeats.passAtK.map((p) => `@${p.k} ${(p.value * 100).toFixed(1)}%`).join(', ')}`,
+    );
+  return lines;
 }
 
 /**
@@ -67,15 +79,18 @@ export async function runCommand(
   io: Io,
 ): Promise<number> {
   const loaded = await loadConfig(options.config);
+  const outputs = options.output ?? [];
+  // A report name with no format is refused before anything runs.
+  for (const file of outputs) reportFormatOf(file);
   const store = RunStore.open(resolve(loaded.config.store.path));
   const simulator =
     loaded.config.dify.base_url === 'simulator' ? await startSimulator(loaded) : undefined;
   const progress = new RunProgress();
-  // JSONL: one line per result the moment it is stored, so a report exists during the run.
+  // JSONL: one line per result the moment it is stored, so a report exists during the run;
+  // rewritten complete and in case order when the run ends.
+  const streamed = outputs.find((file) => reportFormatOf(file) === 'jsonl');
   const jsonl: WriteStream | undefined =
-    options.output !== undefined && extname(options.output).toLowerCase() === '.jsonl'
-      ? createWriteStream(options.output, { flags: 'w' })
-      : undefined;
+    streamed === undefined ? undefined : createWriteStream(streamed, { flags: 'w' });
   let bar: cliProgress.SingleBar | undefined;
   let ticker: NodeJS.Timeout | undefined;
   try {
@@ -123,8 +138,11 @@ export async function runCommand(
     if (ticker !== undefined) clearInterval(ticker);
     bar?.update(progress.snapshot().done, { line: progressLine(progress.snapshot()) });
     bar?.stop();
-    if (options.output !== undefined && jsonl === undefined)
-      await writeJson(options.output, store, summary);
+    if (jsonl !== undefined) await new Promise((resolveEnd) => jsonl.end(resolveEnd));
+    const { files, report } = await writeRunReports(store, summary.runId, outputs, {
+      formats: loaded.config.output.formats,
+      dir: resolve(loaded.dir, loaded.config.output.dir),
+    });
     if (!options.quiet) {
       const counts =
         Object.entries(summary.byStatus)
@@ -139,7 +157,19 @@ export async function runCommand(
         io.out(`  ${workflow}: ${w.passed}/${w.total} passed`);
       io.out(`  tokens     ${summary.totalTokens}, cost ${summary.totalCost.toFixed(6)}`);
       io.out(`  wall time  ${seconds(summary.wallMs)}`);
-      if (options.output !== undefined) io.out(`  results    ${options.output}`);
+      if (summary.judge !== undefined)
+        io.out(
+          `  judge      ${summary.judge.calls} calls, ${summary.judge.cached} from the cache, ${summary.judge.failed} failed`,
+        );
+      const graded =
+        loaded.config.default_assert.length > 0 ||
+        loaded.config.workflows.some((w) => w.assert.length > 0);
+      if (graded)
+        for (const line of formatGrading(
+          report ?? loadRunReport(store, summary.runId, { compareWith: false }),
+        ))
+          io.out(line);
+      for (const file of files) io.out(`  report     ${file}`);
     }
     if (summary.status === 'interrupted' || summary.status === 'stopped') {
       io.err(`resume with: dify-autoopt run -c ${options.config} --resume ${summary.runId}`);
@@ -154,7 +184,8 @@ export async function runCommand(
     }
     return 0;
   } finally {
-    if (jsonl !== undefined) await new Promise((resolveEnd) => jsonl.end(resolveEnd));
+    if (jsonl !== undefined && !jsonl.closed)
+      await new Promise((resolveEnd) => jsonl.end(resolveEnd));
     if (ticker !== undefined) clearInterval(ticker);
     bar?.stop();
     store.close();

@@ -42,8 +42,9 @@ export const HTML_REPORT_SCRIPT = String.raw`
     th.addEventListener('click', function () { state.dir = state.sort === i ? -state.dir : 1; state.sort = i; state.page = 0; render(); });
     head.appendChild(th);
   });
-  function cell(value) {
+  function cell(value, key) {
     if (value === null || value === undefined) return '';
+    if (/Ms$/.test(key) && typeof value === 'number') return String(Math.round(value));
     if (typeof value === 'boolean') return value ? 'PASS' : 'FAIL';
     if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
     return String(value);
@@ -75,7 +76,7 @@ export const HTML_REPORT_SCRIPT = String.raw`
       tr.className = r.passed ? 'pass' : 'fail';
       columns.forEach(function (c) {
         var td = document.createElement('td');
-        td.textContent = cell(r[c[0]]);
+        td.textContent = cell(r[c[0]], c[0]);
         if (c[0] === 'inputs' || c[0] === 'output' || c[0] === 'reasons' || c[0] === 'reference') td.className = 'long';
         tr.appendChild(td);
       });

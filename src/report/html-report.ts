@@ -58,7 +58,7 @@ h2{font-size:16px;margin:0 0 12px}.cards{display:grid;grid-template-columns:repe
 .card{background:#f5f6f8;border-radius:6px;padding:10px 12px}.card b{display:block;font-size:20px}.card span{color:#5b6474;font-size:12px}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:18px}.chart{position:relative;height:260px}
 table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{border-bottom:1px solid #e3e6eb;padding:5px 7px;text-align:left;vertical-align:top}
-th{background:#eef0f4;cursor:pointer;position:sticky;top:0;white-space:nowrap}tr.fail td:nth-child(6){color:#b3261e;font-weight:600}tr.pass td:nth-child(6){color:#1a7f4b}
+th{background:#eef0f4;white-space:nowrap}#results th{cursor:pointer;position:sticky;top:0}tr.fail td:nth-child(6){color:#b3261e;font-weight:600}tr.pass td:nth-child(6){color:#1a7f4b}
 td.long{max-width:340px;white-space:pre-wrap;word-break:break-word}.tools{display:flex;gap:10px;align-items:center;margin:0 0 10px}
 .grade-excellent,.grade-good{color:#1a7f4b}.grade-fair{color:#a66300}.grade-poor{color:#b3261e}.muted{color:#5b6474}
 `;

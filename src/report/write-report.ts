@@ -22,7 +22,7 @@ export class ReportFormatError extends AutoOptError {
 export function reportFormatOf(file: string): ReportFormat {
   const extension = extname(file).toLowerCase();
   for (const [format, writer] of Object.entries(REPORT_WRITERS)) {
-    if ((writer.extensions).includes(extension)) return format as ReportFormat;
+    if (writer.extensions.includes(extension)) return format as ReportFormat;
   }
   throw new ReportFormatError(file);
 }

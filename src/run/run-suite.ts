@@ -78,7 +78,6 @@ export interface SuiteSummary {
   readonly judge: JudgeUsage | undefined;
 }
 
-
 const DONE = ['succeeded', 'failed', 'timeout', 'error'] as const;
 const FAILURES = ['failed', 'timeout', 'error'] as const;
 
@@ -468,4 +467,3 @@ function summarize(
     judge,
   };
 }
-

@@ -1,0 +1,158 @@
+// The HTML report opened in headless Chromium (Debian's `chromium`, installed by .ci/run): it
+// shows the stored numbers, draws its charts, works offline, and logs no console error.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode, main } from '../src/cli/main.js';
+import type { DifySimulator } from '../src/simulator/simulator-server.js';
+import { RunStore } from '../src/store/run-store.js';
+import { startSimulator } from './support/simulator.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = resolve('reports', 'screenshots');
+
+let sim: DifySimulator;
+let browser: Browser;
+let page: Page;
+let dir: string;
+const consoleErrors: string[] = [];
+const networkRequests: string[] = [];
+let passed = 0;
+let total = 0;
+
+const quiet = { out: () => undefined, err: () => undefined };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'html-'));
+  sim = await startSimulator({
+    apps: [
+      {
+        id: 'wf',
+        api_key: 'app-html-key',
+        dsl: 'workflow-llm-basic.yml',
+        behaviour: { latency_ms: { min: 2, max: 30 }, failure_rate: 0.1 },
+      },
+    ],
+  });
+  const file = join(dir, 'suite.yaml');
+  const queries = Array.from({ length: 40 }, (_, i) => `Tell me about item ${String(i)} in Paris`);
+  const config = (expected: string) =>
+    `dify: {base_url: ${sim.url}}\nstore: {path: ${join(dir, 'runs.db')}}\nexecution: {retry: {max_attempts: 1}}\nworkflows:\n  - id: wf\n    api_key: app-html-key\n    inputs: {query: ${JSON.stringify(queries)}}\n    assert:\n      - {type: contains, value: ${expected}}\n      - {type: latency, value: 20, weight: 0}\n`;
+  writeFileSync(file, config('Paris'));
+  await main(['node', 'x', 'run', '-c', file, '--quiet'], quiet);
+  writeFileSync(file, config('item 1'));
+  await main(['node', 'x', 'run', '-c', file, '--quiet'], quiet);
+  const store = RunStore.open(join(dir, 'runs.db'));
+  const [latest] = store.listRuns();
+  const runId = latest?.id ?? '';
+  total = store.caseCount(runId);
+  passed = store.passedCount(runId);
+  store.close();
+  expect(
+    await main(
+      [
+        'node',
+        'x',
+        'report',
+        runId,
+        '--store',
+        join(dir, 'runs.db'),
+        '-o',
+        join(dir, 'report.html'),
+      ],
+      quiet,
+    ),
+  ).toBe(ExitCode.Ok);
+
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  page = await browser.newPage();
+  await page.setViewport({ width: 1400, height: 1000 });
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  await page.setRequestInterception(true);
+  page.on('request', (request) => {
+    if (request.url().startsWith('file:')) void request.continue();
+    else {
+      networkRequests.push(request.url());
+      void request.abort();
+    }
+  });
+  await page.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load' });
+  await page.waitForSelector('body[data-ready="true"]');
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await sim?.close();
+});
+
+describe('the HTML report in Chromium', () => {
+  it('shows the stored pass rate and case count', async () => {
+    expect(total).toBe(40);
+    const text = (selector: string) => page.$eval(selector, (el) => el.textContent);
+    expect(await text('#cases')).toBe(String(total));
+    expect(await text('#passed')).toBe(String(passed));
+    expect(await text('#pass-rate')).toBe(`${((passed / total) * 100).toFixed(1)}%`);
+  });
+
+  it('draws every chart on its canvas', async () => {
+    const drawn = await page.$$eval('canvas', (canvases) =>
+      canvases.map((canvas) => {
+        const context = canvas.getContext('2d');
+        if (context === null || canvas.width === 0) return [canvas.id, false] as const;
+        const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] ?? 0) > 0) painted += 1;
+        return [canvas.id, painted > 100] as const;
+      }),
+    );
+    expect(Object.fromEntries(drawn)).toEqual({
+      'chart-workflows': true,
+      'chart-assertions': true,
+      'chart-latency': true,
+      'chart-cost': true,
+      'chart-nodes': true,
+      'chart-compare': true,
+    });
+  });
+
+  it('shows the comparison with the previous run', async () => {
+    const regressed = await page.$eval('#cmp-regressed', (el) => Number(el.textContent));
+    expect(regressed).toBeGreaterThan(0);
+  });
+
+  it('filters and sorts the results table', async () => {
+    const rows = () => page.$$eval('#results tbody tr', (trs) => trs.length);
+    expect(await rows()).toBe(total);
+    await page.select('#verdict', 'pass');
+    expect(await rows()).toBe(passed);
+    await page.select('#verdict', 'all');
+    await page.type('#filter', 'item 13 ');
+    expect(await rows()).toBe(1);
+    await page.$eval('#filter', (el) => {
+      (el as HTMLInputElement).value = '';
+      el.dispatchEvent(new Event('input'));
+    });
+    await page.click('#results th[data-column="latencyMs"]');
+    const latencies = await page.$$eval('#results tbody tr', (trs) =>
+      trs.map((tr) => Number(tr.children[8]?.textContent || 'NaN')).filter((n) => !Number.isNaN(n)),
+    );
+    expect(latencies).toEqual([...latencies].sort((a, b) => a - b));
+  });
+
+  it('logs no console error, asks the network for nothing, and leaves a screenshot', async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'html-report.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+    expect(networkRequests).toEqual([]);
+  });
+});
