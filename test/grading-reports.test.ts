@@ -292,7 +292,7 @@ describe('reports', () => {
     }
     expect(results.getRow(3).getCell(7).value).toBe(0.45);
     const reasons = header.indexOf('reasons') + 1;
-    expect(String(results.getRow(3).getCell(reasons).value)).toMatch(
+    expect(results.getRow(3).getCell(reasons).text).toMatch(
       /icontains: .* does not contain "Rome"/,
     );
     expect(
@@ -331,10 +331,9 @@ describe('reports', () => {
   });
 
   it('CSV: a header and one row per case', () => {
-    const rows = parseCsv(readFileSync(out('r.csv'), 'utf8'), { columns: true }) as Record<
-      string,
-      string
-    >[];
+    const rows = parseCsv<Record<string, string>>(readFileSync(out('r.csv'), 'utf8'), {
+      columns: true,
+    });
     expect(rows).toHaveLength(3);
     expect(rows.map((r) => r.passed)).toEqual(['false', 'false', 'false']);
     expect(rows[1]?.score).toBe('0.45');

@@ -15,13 +15,18 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = resolve('reports', 'screenshots');
 
 let sim: DifySimulator;
-let browser: Browser;
+let browser: Browser | undefined;
 let page: Page;
 let dir: string;
 const consoleErrors: string[] = [];
 const networkRequests: string[] = [];
 let passed = 0;
 let total = 0;
+
+/** Evaluates an expression in the page (written as text: the tests are not compiled for the DOM). */
+async function inPage<T>(expression: string): Promise<T> {
+  return (await page.evaluate(expression)) as T;
+}
 
 const quiet = { out: () => undefined, err: () => undefined };
 
@@ -92,29 +97,31 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await sim?.close();
+  await sim.close();
 });
 
 describe('the HTML report in Chromium', () => {
   it('shows the stored pass rate and case count', async () => {
     expect(total).toBe(40);
-    const text = (selector: string) => page.$eval(selector, (el) => el.textContent);
+    const text = (selector: string) =>
+      inPage<string>(`document.querySelector(${JSON.stringify(selector)}).textContent`);
     expect(await text('#cases')).toBe(String(total));
     expect(await text('#passed')).toBe(String(passed));
     expect(await text('#pass-rate')).toBe(`${((passed / total) * 100).toFixed(1)}%`);
   });
 
   it('draws every chart on its canvas', async () => {
-    const drawn = await page.$$eval('canvas', (canvases) =>
-      canvases.map((canvas) => {
-        const context = canvas.getContext('2d');
-        if (context === null || canvas.width === 0) return [canvas.id, false] as const;
-        const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
-        let painted = 0;
-        for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] ?? 0) > 0) painted += 1;
-        return [canvas.id, painted > 100] as const;
-      }),
-    );
+    // Counts painted pixels on each canvas (the page's own DOM, so written for the browser).
+    const drawn = await inPage<
+      [string, boolean][]
+    >(`[...document.querySelectorAll('canvas')].map((canvas) => {
+      const context = canvas.getContext('2d');
+      if (context === null || canvas.width === 0) return [canvas.id, false];
+      const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      let painted = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
+      return [canvas.id, painted > 100];
+    })`);
     expect(Object.fromEntries(drawn)).toEqual({
       'chart-workflows': true,
       'chart-assertions': true,
@@ -126,25 +133,26 @@ describe('the HTML report in Chromium', () => {
   });
 
   it('shows the comparison with the previous run', async () => {
-    const regressed = await page.$eval('#cmp-regressed', (el) => Number(el.textContent));
+    const regressed = Number(
+      await inPage<string>(`document.querySelector('#cmp-regressed').textContent`),
+    );
     expect(regressed).toBeGreaterThan(0);
   });
 
   it('filters and sorts the results table', async () => {
-    const rows = () => page.$$eval('#results tbody tr', (trs) => trs.length);
+    const rows = () => inPage<number>(`document.querySelectorAll('#results tbody tr').length`);
     expect(await rows()).toBe(total);
     await page.select('#verdict', 'pass');
     expect(await rows()).toBe(passed);
     await page.select('#verdict', 'all');
     await page.type('#filter', 'item 13 ');
     expect(await rows()).toBe(1);
-    await page.$eval('#filter', (el) => {
-      (el as HTMLInputElement).value = '';
-      el.dispatchEvent(new Event('input'));
-    });
+    await inPage(
+      `(() => { const f = document.querySelector('#filter'); f.value = ''; f.dispatchEvent(new Event('input')); })()`,
+    );
     await page.click('#results th[data-column="latencyMs"]');
-    const latencies = await page.$$eval('#results tbody tr', (trs) =>
-      trs.map((tr) => Number(tr.children[8]?.textContent || 'NaN')).filter((n) => !Number.isNaN(n)),
+    const latencies = await inPage<number[]>(
+      `[...document.querySelectorAll('#results tbody tr')].map((tr) => Number(tr.children[8].textContent || 'NaN')).filter((n) => !Number.isNaN(n))`,
     );
     expect(latencies).toEqual([...latencies].sort((a, b) => a - b));
   });
