@@ -98,3 +98,79 @@ export {
   type SimulatorConfigInput,
 } from './simulator/simulator-config.js';
 export { DifySimulator, type SimulatorStats } from './simulator/simulator-server.js';
+
+// The main job: configuration, the run store, runs, grading and reports.
+export {
+  apiBaseOf,
+  configSchema,
+  type Config,
+  type JudgeConfig,
+  type WorkflowConfig,
+} from './config/config-schema.js';
+export { ConfigError } from './config/config-error.js';
+export { loadConfig, parseConfig, type LoadedConfig } from './config/load-config.js';
+export {
+  RunStore,
+  type CachedJudgement,
+  type CaseRecord,
+  type ResultRecord,
+  type RunRecord,
+  type RunState,
+} from './store/run-store.js';
+export { StoreError } from './store/store-error.js';
+export { runSuite, type RunSuiteOptions, type SuiteSummary } from './run/run-suite.js';
+export { RunNotFoundError } from './run/run-not-found-error.js';
+export { RunProgress, type ProgressSnapshot } from './run/run-progress.js';
+export { JudgeRunner, type JudgeUsage, type ModelJudge } from './run/judge-runner.js';
+export {
+  ASSERTION_TYPES,
+  assertionSchema,
+  gradingSchema,
+  type AssertionConfig,
+  type AssertionType,
+  type GradingConfig,
+} from './assertions/assertion-schema.js';
+export type {
+  Assertion,
+  CheckFn,
+  Grade,
+  GradeContext,
+  GradeInput,
+  Judge,
+  Judgement,
+  Score,
+} from './assertions/assertion.js';
+export { ASSERTIONS } from './assertions/assertion-registry.js';
+export { AssertionError } from './assertions/assertion-error.js';
+export {
+  CaseGrader,
+  assertionLabel,
+  pickOutput,
+  type CaseOutcome,
+  type CaseVerdict,
+} from './assertions/case-grader.js';
+export { classify, type GradeClass } from './assertions/grade-class.js';
+export { JudgeError } from './assertions/judge-error.js';
+export { OpenAiJudge, parseVerdict, type OpenAiJudgeOptions } from './assertions/openai-judge.js';
+export { compareRuns, type CaseChange, type RunComparison } from './report/compare-runs.js';
+export { distribution, variance, type Distribution } from './report/distribution.js';
+export { mcnemarExactP, pairedDifferenceInterval } from './report/mcnemar.js';
+export { passAtK } from './report/pass-at-k.js';
+export {
+  computeSuiteStatistics,
+  type AssertionStatistics,
+  type GroupStatistics,
+  type NodeStatistics,
+  type RepeatStatistics,
+  type SuiteStatistics,
+} from './report/suite-statistics.js';
+export { loadRunReport, type RunReport } from './report/run-report.js';
+export { REPORT_WRITERS } from './report/report-registry.js';
+export type { ReportFormat, ReportWriter } from './report/report-writer.js';
+export { renderHtmlReport } from './report/html-report.js';
+export {
+  ReportFormatError,
+  reportFileName,
+  reportFormatOf,
+  writeReport,
+} from './report/write-report.js';

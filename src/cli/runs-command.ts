@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { failureReasons } from '../report/report-rows.js';
 import { RunStore } from '../store/run-store.js';
 
 /** `dify-autoopt runs list`: the latest runs, one line each. */
@@ -38,11 +39,16 @@ export function showRun(storePath: string, runId: string, out: (line: string) =>
           .join(', ') || 'none'
       }`,
     );
+    out(`  passed   ${store.passedCount(run.id)} of ${store.caseCount(run.id)}`);
     for (const result of store.results(run.id)) {
-      const error =
-        result.errorCode === null ? '' : `  ${result.errorCode}: ${result.errorMessage ?? ''}`;
+      const passed = result.passed ?? result.status === 'succeeded';
+      const verdict = result.status === 'succeeded' ? (passed ? 'pass' : 'FAIL') : result.status;
+      const score = result.score === null ? '' : `  score ${result.score.toFixed(2)}`;
       const ms = result.durationMs === null ? '' : `  ${Math.round(result.durationMs)} ms`;
-      out(`  ${result.status.padEnd(9)} ${result.caseId}${ms}${error}`);
+      const reasons = passed ? [] : failureReasons(result);
+      out(
+        `  ${verdict.padEnd(9)} ${result.caseId}${ms}${score}${reasons.length === 0 ? '' : `  ${reasons.join('; ')}`}`,
+      );
     }
     return true;
   } finally {

@@ -4,7 +4,6 @@ import { basename, extname } from 'node:path';
 import type { Judge } from '../assertions/assertion.js';
 import { CaseGrader, type CaseVerdict } from '../assertions/case-grader.js';
 import { classify } from '../assertions/grade-class.js';
-import { OpenAiJudge } from '../assertions/openai-judge.js';
 import { asObject } from '../core/json-value.js';
 import { apiBaseOf } from '../config/config-schema.js';
 import type { ExpandedCase, FileInputRef } from '../config/expand-cases.js';
@@ -173,7 +172,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
   const judge =
     options.judge ??
     ([...graders.values()].some((grader) => grader.usesJudge)
-      ? judgeFor(config, store)
+      ? await judgeFor(config, store)
       : undefined);
   if (continuing === undefined) {
     store.createRun({
@@ -377,9 +376,11 @@ function caseRecords(plan: readonly PlannedWorkflow[]): CaseRecord[] {
 }
 
 /** The configured judge, run through the executor and cached in the store. */
-function judgeFor(config: Config, store: RunStore): JudgeRunner | undefined {
+async function judgeFor(config: Config, store: RunStore): Promise<JudgeRunner | undefined> {
   const settings = config.judge;
   if (settings === undefined) return undefined;
+  // Loaded only by runs that grade with a judge: the package is large.
+  const { OpenAiJudge } = await import('../assertions/openai-judge.js');
   return new JudgeRunner({
     judge: new OpenAiJudge({
       baseUrl: settings.base_url,
