@@ -1,47 +1,12 @@
 // The built CLI, spawned, against a simulator on 127.0.0.1: runs, crashes, resume, retry, Ctrl-C.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DifySimulator } from '../src/simulator/simulator-server.js';
 import { RunStore } from '../src/store/run-store.js';
+import { cli, until } from './support/cli-process.js';
 import { startSimulator } from './support/simulator.js';
-
-const BIN = resolve('dist/cli/bin.js');
-
-interface Spawned {
-  readonly done: Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    out: string;
-    err: string;
-  }>;
-  readonly kill: (signal: NodeJS.Signals) => void;
-  readonly output: () => string;
-}
-
-function cli(args: readonly string[], cwd: string): Spawned {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, CI: 'true' },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    out: string;
-    err: string;
-  }>((resolveDone) => {
-    child.on('close', (code, signal) => {
-      resolveDone({ code, signal, out, err });
-    });
-  });
-  return { done, kill: (signal) => child.kill(signal), output: () => out + err };
-}
 
 let sim: DifySimulator;
 let dir: string;
@@ -57,14 +22,6 @@ function config(name: string, body: string): string {
 
 function storeOf(name: string): RunStore {
   return RunStore.open(join(dir, `${name}.db`));
-}
-
-async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 beforeAll(async () => {

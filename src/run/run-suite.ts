@@ -19,6 +19,7 @@ import { NonRetryableError } from '../executor/executor-error.js';
 import type { TaskResult } from '../executor/task-result.js';
 import { TaskScheduler } from '../executor/task-scheduler.js';
 import type { CaseRecord, ResultRecord, RunState, RunStore } from '../store/run-store.js';
+import { StoreError } from '../store/store-error.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import { JudgeRunner, type JudgeUsage } from './judge-runner.js';
 import { RunNotFoundError } from './run-not-found-error.js';
@@ -218,6 +219,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let stopReason: string | undefined;
+  // A result the store could not take (a full disk, say): the run stops, the error is thrown.
+  let storeFailure: Error | undefined;
   const user = `${config.dify.user_prefix}-${runId}`;
   const apiBase = options.apiBase ?? apiBaseOf(config.dify);
   // Task functions still finishing (a stop call to Dify) after the executor moved on.
@@ -320,7 +323,13 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
               verdicts.get(result.taskId),
               config.grading,
             );
-            store.saveResult(runId, record);
+            try {
+              store.saveResult(runId, record);
+            } catch (error) {
+              storeFailure ??= error instanceof Error ? error : new Error(String(error));
+              token.cancel('the run store failed');
+              return;
+            }
             options.onResult?.(record);
             // Stored: nothing of the case needs to stay in memory.
             difyResults.delete(result.taskId);
@@ -338,6 +347,22 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     ]);
   }
 
+  if (storeFailure !== undefined) {
+    try {
+      store.setRunStatus(runId, 'interrupted', { reason: storeFailure.message });
+    } catch {
+      // The store that failed may refuse this too; the results it took are kept either way.
+    }
+    const failure: Error = storeFailure;
+    throw failure instanceof StoreError
+      ? new StoreError(
+          failure.code as `E_STORE_${string}`,
+          `${failure.message.replace(`run store ${failure.path}: `, '')}; what it took is kept: once it can be written, resume with --resume ${runId}`,
+          failure.path,
+          { cause: failure },
+        )
+      : failure;
+  }
   const byStatus = store.countByStatus(runId);
   const interrupted = options.signal?.aborted === true;
   const status: RunState =

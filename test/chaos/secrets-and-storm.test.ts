@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, main } from '../src/cli/main.js';
-import type { DifySimulator } from '../src/simulator/simulator-server.js';
-import { RunStore } from '../src/store/run-store.js';
-import { startSimulator } from './support/simulator.js';
+import { ExitCode, main } from '../../src/cli/main.js';
+import type { DifySimulator } from '../../src/simulator/simulator-server.js';
+import { RunStore } from '../../src/store/run-store.js';
+import { startSimulator } from '../support/simulator.js';
 
 const KEY = 'app-reliability-secret-key-4711';
 let sim: DifySimulator;
