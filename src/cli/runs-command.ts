@@ -4,7 +4,7 @@ import { RunStore } from '../store/run-store.js';
 
 /** `dify-autoopt runs list`: the latest runs, one line each. */
 export function listRuns(storePath: string, out: (line: string) => void): void {
-  const store = RunStore.open(resolve(storePath));
+  const store = RunStore.open(resolve(storePath), { readonly: true });
   try {
     const runs = store.listRuns();
     if (runs.length === 0) out('no runs yet');
@@ -23,7 +23,7 @@ export function listRuns(storePath: string, out: (line: string) => void): void {
 
 /** `dify-autoopt runs show <id>`: a run, its configuration file and its results. */
 export function showRun(storePath: string, runId: string, out: (line: string) => void): boolean {
-  const store = RunStore.open(resolve(storePath));
+  const store = RunStore.open(resolve(storePath), { readonly: true });
   try {
     const run = store.getRun(runId);
     if (run === undefined) return false;

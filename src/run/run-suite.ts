@@ -357,7 +357,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     throw failure instanceof StoreError
       ? new StoreError(
           failure.code as `E_STORE_${string}`,
-          `${failure.message.replace(`run store ${failure.path}: `, '')}; what it took is kept: once it can be written, resume with --resume ${runId}`,
+          `${failure.message.replace(`run store ${failure.path}: `, '')}; once it can be written, resume with --resume ${runId}`,
           failure.path,
           { cause: failure },
         )

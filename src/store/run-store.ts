@@ -110,17 +110,24 @@ export class RunStore {
   readonly #now: () => number;
   readonly #statements = new Map<string, Database.Statement>();
 
-  private constructor(path: string, db: Database.Database, now: () => number) {
+  readonly #readonly: boolean;
+
+  private constructor(path: string, db: Database.Database, now: () => number, readonly: boolean) {
     this.path = path;
     this.#db = db;
     this.#now = now;
+    this.#readonly = readonly;
   }
 
   /** A prepared statement, prepared once per store: preparing is most of a small write's cost. */
   #sql(text: string): Database.Statement {
     let statement = this.#statements.get(text);
     if (statement === undefined) {
-      statement = this.#db.prepare(text);
+      try {
+        statement = this.#db.prepare(text);
+      } catch (error) {
+        throw toStoreError(error, this.path);
+      }
       this.#statements.set(text, statement);
     }
     return statement;
@@ -148,7 +155,9 @@ export class RunStore {
         db.pragma('synchronous = NORMAL');
       }
       db.pragma('foreign_keys = ON');
-      const store = new RunStore(path, db, options.now ?? Date.now);
+      // Reads the schema now, so a file that cannot be read fails here, as a StoreError.
+      db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+      const store = new RunStore(path, db, options.now ?? Date.now, options.readonly === true);
       if (options.readonly !== true) store.#migrate();
       return store;
     } catch (error) {
@@ -449,7 +458,18 @@ export class RunStore {
     );
   }
 
+  /**
+   * Closes the store. A store written to is left out of WAL mode, so the file alone (no `-wal`
+   * or `-shm` beside it) can be read later, even from read-only media.
+   */
   close(): void {
+    if (!this.#readonly) {
+      try {
+        this.#db.pragma('journal_mode = DELETE');
+      } catch {
+        // Another process has it open: it stays in WAL mode, which is just as safe.
+      }
+    }
     this.#db.close();
   }
 }
