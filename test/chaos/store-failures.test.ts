@@ -83,7 +83,11 @@ describe('the run store', () => {
       ],
       { cwd: process.cwd() },
     );
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    await new Promise<void>((resolve) =>
+      holder.stdout.once('data', () => {
+        resolve();
+      }),
+    );
     const blocked = await cli(['run', '-c', file, '--quiet'], dir).done;
     holder.kill('SIGKILL');
     expect(blocked.code).toBe(1);
