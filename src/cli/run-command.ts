@@ -171,6 +171,7 @@ export async function runCommand(
           io.out(line);
       for (const file of files) io.out(`  report     ${file}`);
     }
+    if (summary.status === 'stopped') io.err(`run stopped: ${summary.reason ?? 'no reason given'}`);
     if (summary.status === 'interrupted' || summary.status === 'stopped') {
       io.err(`resume with: dify-autoopt run -c ${options.config} --resume ${summary.runId}`);
     }

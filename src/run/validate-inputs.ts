@@ -50,7 +50,7 @@ export function validateInputs(
         problems.push({
           caseId: c.id,
           variable: field.variable,
-          message: `${field.variable} must be one of ${field.options.join(', ')}`,
+          message: `${field.variable} is ${JSON.stringify(asText(value))}, not one of ${field.options.join(', ')}`,
         });
       }
     }

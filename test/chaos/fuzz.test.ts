@@ -133,7 +133,7 @@ describe('fuzzing', () => {
     expect(refused).toBeGreaterThan(500);
     expect(accepted).toBeGreaterThan(50);
     recordScenario('fuzz-config', { files: refused + accepted, refused, accepted });
-  });
+  }, 60_000);
 
   it('the SSE decoder: any split of a real stream decodes the same, and garbage only ever gives malformed frames', () => {
     const stream = readFileSync(join(FIXTURES, 'responses', 'workflow-run-streaming.sse'));
@@ -201,7 +201,7 @@ describe('fuzzing', () => {
       { numRuns: 2000, seed: 2 },
     );
     recordScenario('fuzz-sse', { splits: 1000, garbageStreams: 2000, framesDecoded: frames });
-  });
+  }, 60_000);
 
   it('CSV datasets: quoting, BOMs, encodings and huge fields give rows or a ConfigError with the line', () => {
     let rows = 0;
@@ -252,7 +252,7 @@ describe('fuzzing', () => {
     const latin1 = Buffer.from('q\ncaf\u00e9\n', 'latin1').toString('utf8');
     expect(parseCsvRows(latin1, 'latin1.csv', parseCsv)).toHaveLength(1);
     recordScenario('fuzz-csv', { tables: 2000, rows, refused });
-  });
+  }, 60_000);
 
   it('JSONL datasets: each bad line is refused with its line number', () => {
     fc.assert(
@@ -272,5 +272,5 @@ describe('fuzzing', () => {
       ),
       { numRuns: 2000, seed: 4 },
     );
-  });
+  }, 60_000);
 });

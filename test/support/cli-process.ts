@@ -17,6 +17,7 @@ export interface Spawned {
   readonly done: Promise<CliExit>;
   readonly kill: (signal: NodeJS.Signals) => void;
   readonly output: () => string;
+  readonly pid: number | undefined;
 }
 
 /** Spawns the built CLI (no terminal: CI-style progress lines). */
@@ -38,7 +39,7 @@ export function cli(
       resolveDone({ code, signal, out, err });
     });
   });
-  return { done, kill: (signal) => child.kill(signal), output: () => out + err };
+  return { done, kill: (signal) => child.kill(signal), output: () => out + err, pid: child.pid };
 }
 
 /** Polls until `check` holds. */
