@@ -151,7 +151,7 @@ describe('faults from Dify', () => {
     const o = await scenario(
       'slow',
       40,
-      '  concurrency: 4\n  timeout_per_task: 0.3\n  retry: {max_attempts: 1}\n',
+      '  concurrency: 4\n  timeout_per_task: 1\n  retry: {max_attempts: 1}\n',
       {},
       'open',
     );
