@@ -165,8 +165,8 @@ export {
   type SuiteStatistics,
 } from './report/suite-statistics.js';
 export { loadRunReport, type RunReport } from './report/run-report.js';
-export { REPORT_WRITERS } from './report/report-registry.js';
-export type { ReportFormat, ReportWriter } from './report/report-writer.js';
+export { REPORT_FORMATS } from './report/report-registry.js';
+export type { ReportFormat, ReportFormatEntry, ReportWriter } from './report/report-writer.js';
 export { renderHtmlReport } from './report/html-report.js';
 export {
   ReportFormatError,

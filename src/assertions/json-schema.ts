@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import type { Assertion, Score } from './assertion.js';
 import { AssertionError } from './assertion-error.js';
 import type { ConfigOf } from './config-of.js';
@@ -10,6 +11,8 @@ export const jsonSchema: Assertion<ConfigOf<'json_schema'>> = {
   compile(config) {
     let validate: ValidateFunction;
     try {
+      // Loaded on first use: most suites never validate a schema, and Ajv is large.
+      const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
       validate = new Ajv({ allErrors: true, strict: false }).compile(config.value);
     } catch (error) {
       throw new AssertionError('E_ASSERTION_INVALID', 'json_schema', (error as Error).message, {

@@ -54,11 +54,11 @@ export const nodeHttpFetch: Fetch = (input, init) => {
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
-    const request = transport.request(url, {
-      method: init.method ?? 'GET',
-      headers: plainHeaders(init.headers),
-      agent,
-    });
+    const body = typeof init.body === 'string' ? init.body : undefined;
+    const headers = plainHeaders(init.headers);
+    // A known length lets node send the headers and the body in one write, not chunked.
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    const request = transport.request(url, { method: init.method ?? 'GET', headers, agent });
     const onAbort = (): void => {
       const reason = signal?.reason as Error;
       request.destroy(reason);
@@ -103,6 +103,6 @@ export const nodeHttpFetch: Fetch = (input, init) => {
         body: response,
       });
     });
-    request.end(typeof init.body === 'string' ? init.body : undefined);
+    request.end(body);
   });
 };

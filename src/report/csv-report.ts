@@ -4,7 +4,6 @@ import type { ReportWriter } from './report-writer.js';
 
 /** CSV: one row per case, with a header; spreadsheets open it as it is. */
 export const csvReport: ReportWriter = {
-  extensions: ['.csv'],
   render(report) {
     const rows = reportRows(report.cases, report.results);
     return stringify(

@@ -142,7 +142,6 @@ function summarySheet(book: ExcelJS.Workbook, report: RunReport): void {
  * Comparison sheets, each with a frozen header, filters and conditional colours.
  */
 export const excelReport: ReportWriter = {
-  extensions: ['.xlsx'],
   async render(report) {
     const book = new ExcelJS.Workbook();
     book.creator = 'dify-autoopt';

@@ -157,6 +157,5 @@ ${comparisonSection(report)}
 
 /** HTML: one self-contained page. */
 export const htmlReport: ReportWriter = {
-  extensions: ['.html', '.htm'],
   render: renderHtmlReport,
 };

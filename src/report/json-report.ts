@@ -14,6 +14,5 @@ export function reportDocument(report: RunReport): Record<string, unknown> {
 
 /** JSON: the whole report in one document. */
 export const jsonReport: ReportWriter = {
-  extensions: ['.json'],
   render: (report) => `${JSON.stringify(reportDocument(report), null, 2)}\n`,
 };

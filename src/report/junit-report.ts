@@ -13,7 +13,6 @@ const secondsOf = (ms: number | null): string => ((ms ?? 0) / 1000).toFixed(3);
  * `failure` (its assertions' reasons) or, when Dify or the run failed it, an `error`.
  */
 export const junitReport: ReportWriter = {
-  extensions: ['.xml'],
   render(report) {
     const suites = new Map<string, Record<string, unknown>[]>();
     for (const result of report.results) {

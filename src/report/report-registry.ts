@@ -1,17 +1,23 @@
-import { csvReport } from './csv-report.js';
-import { excelReport } from './excel-report.js';
-import { htmlReport } from './html-report.js';
-import { jsonReport } from './json-report.js';
-import { jsonlReport } from './jsonl-report.js';
-import { junitReport } from './junit-report.js';
-import type { ReportFormat, ReportWriter } from './report-writer.js';
+import type { ReportFormat, ReportFormatEntry } from './report-writer.js';
 
-/** Every report format, by name. */
-export const REPORT_WRITERS = {
-  json: jsonReport,
-  jsonl: jsonlReport,
-  csv: csvReport,
-  xlsx: excelReport,
-  html: htmlReport,
-  junit: junitReport,
-} as const satisfies Record<ReportFormat, ReportWriter>;
+/** Every report format, by name; each writer is loaded when its format is first asked for. */
+export const REPORT_FORMATS = {
+  json: { extensions: ['.json'], load: async () => (await import('./json-report.js')).jsonReport },
+  jsonl: {
+    extensions: ['.jsonl', '.ndjson'],
+    load: async () => (await import('./jsonl-report.js')).jsonlReport,
+  },
+  csv: { extensions: ['.csv'], load: async () => (await import('./csv-report.js')).csvReport },
+  xlsx: {
+    extensions: ['.xlsx'],
+    load: async () => (await import('./excel-report.js')).excelReport,
+  },
+  html: {
+    extensions: ['.html', '.htm'],
+    load: async () => (await import('./html-report.js')).htmlReport,
+  },
+  junit: {
+    extensions: ['.xml'],
+    load: async () => (await import('./junit-report.js')).junitReport,
+  },
+} as const satisfies Record<ReportFormat, ReportFormatEntry>;

@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { AutoOptError } from '../core/autoopt-error.js';
-import { REPORT_WRITERS } from './report-registry.js';
+import { REPORT_FORMATS } from './report-registry.js';
 import type { ReportFormat } from './report-writer.js';
 import type { RunReport } from './run-report.js';
 
@@ -21,15 +21,15 @@ export class ReportFormatError extends AutoOptError {
  */
 export function reportFormatOf(file: string): ReportFormat {
   const extension = extname(file).toLowerCase();
-  for (const [format, writer] of Object.entries(REPORT_WRITERS)) {
-    if (writer.extensions.includes(extension)) return format as ReportFormat;
+  for (const [format, entry] of Object.entries(REPORT_FORMATS)) {
+    if ((entry.extensions as readonly string[]).includes(extension)) return format as ReportFormat;
   }
   throw new ReportFormatError(file);
 }
 
 /** The file name `output.formats` gives a format in `output.dir`. */
 export function reportFileName(runId: string, format: ReportFormat): string {
-  const extension = REPORT_WRITERS[format].extensions[0] ?? `.${format}`;
+  const extension = REPORT_FORMATS[format].extensions[0];
   return `run-${runId}${format === 'junit' ? '.junit' : ''}${extension}`;
 }
 
@@ -42,7 +42,8 @@ export async function writeReport(
   file: string,
   format: ReportFormat = reportFormatOf(file),
 ): Promise<void> {
-  const content = await REPORT_WRITERS[format].render(report);
+  const writer = await REPORT_FORMATS[format].load();
+  const content = await writer.render(report);
   await mkdir(dirname(file), { recursive: true });
   const partial = `${file}.partial`;
   await writeFile(partial, content);

@@ -223,6 +223,23 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
   let storeFailure: Error | undefined;
   const user = `${config.dify.user_prefix}-${runId}`;
   const apiBase = options.apiBase ?? apiBaseOf(config.dify);
+  // Results that ended in this turn of the event loop, committed together at its end: one
+  // commit for all of them, and still stored before anything else runs.
+  const ended: ResultRecord[] = [];
+  let flushQueued = false;
+  const flush = (): void => {
+    flushQueued = false;
+    if (ended.length === 0 || storeFailure !== undefined) return;
+    const batch = ended.splice(0);
+    try {
+      store.saveResults(runId, batch);
+    } catch (error) {
+      storeFailure = error instanceof Error ? error : new Error(String(error));
+      token.cancel('the run store failed');
+      return;
+    }
+    for (const record of batch) options.onResult?.(record);
+  };
   // Task functions still finishing (a stop call to Dify) after the executor moved on.
   const settling = new Set<Promise<unknown>>();
 
@@ -317,28 +334,28 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
         {
           token,
           onResult: (result) => {
-            const record = toRecord(
-              result,
-              difyResults.get(result.taskId),
-              verdicts.get(result.taskId),
-              config.grading,
+            ended.push(
+              toRecord(
+                result,
+                difyResults.get(result.taskId),
+                verdicts.get(result.taskId),
+                config.grading,
+              ),
             );
-            try {
-              store.saveResult(runId, record);
-            } catch (error) {
-              storeFailure ??= error instanceof Error ? error : new Error(String(error));
-              token.cancel('the run store failed');
-              return;
-            }
-            options.onResult?.(record);
-            // Stored: nothing of the case needs to stay in memory.
+            // Built: nothing of the case needs to stay in memory.
             difyResults.delete(result.taskId);
             verdicts.delete(result.taskId);
+            if (!flushQueued) {
+              flushQueued = true;
+              setImmediate(flush);
+            }
           },
         },
       );
+      flush();
     }
   } finally {
+    flush();
     options.signal?.removeEventListener('abort', onAbort);
     // Let aborted Dify calls send their stop request before the process may exit.
     await Promise.race([

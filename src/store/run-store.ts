@@ -246,38 +246,51 @@ export class RunStore {
 
   /** Saves (or replaces) a case's result, committed at once. */
   saveResult(runId: string, result: ResultRecord): void {
-    this.#write(() =>
-      this.#sql(
-        `INSERT OR REPLACE INTO results (run_id, case_id, workflow_id, status, dify_status, outputs_json, answer, error_code, error_message,
+    this.#write(() => {
+      this.#insertResult(runId, result);
+    });
+  }
+
+  /** Saves results that ended together, in one commit. */
+  saveResults(runId: string, results: readonly ResultRecord[]): void {
+    this.#write(() => {
+      this.#db.transaction(() => {
+        for (const result of results) this.#insertResult(runId, result);
+      })();
+    });
+  }
+
+  #insertResult(runId: string, result: ResultRecord): void {
+    this.#sql(
+      `INSERT OR REPLACE INTO results (run_id, case_id, workflow_id, status, dify_status, outputs_json, answer, error_code, error_message,
              attempts, queue_ms, duration_ms, total_ms, dify_elapsed_ms, tokens, cost, workflow_run_id, task_id, nodes_json, finished_at,
              passed, score, grade_class, grades_json)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        runId,
-        result.caseId,
-        result.workflowId,
-        result.status,
-        result.difyStatus,
-        json(result.outputs),
-        result.answer,
-        result.errorCode,
-        result.errorMessage,
-        result.attempts,
-        result.queueMs,
-        result.durationMs,
-        result.totalMs,
-        result.difyElapsedMs,
-        result.tokens,
-        result.cost,
-        result.workflowRunId,
-        result.taskId,
-        json(result.nodes),
-        result.finishedAt,
-        result.passed === null ? null : Number(result.passed),
-        result.score,
-        result.gradeClass,
-        json(result.grades),
-      ),
+    ).run(
+      runId,
+      result.caseId,
+      result.workflowId,
+      result.status,
+      result.difyStatus,
+      json(result.outputs),
+      result.answer,
+      result.errorCode,
+      result.errorMessage,
+      result.attempts,
+      result.queueMs,
+      result.durationMs,
+      result.totalMs,
+      result.difyElapsedMs,
+      result.tokens,
+      result.cost,
+      result.workflowRunId,
+      result.taskId,
+      json(result.nodes),
+      result.finishedAt,
+      result.passed === null ? null : Number(result.passed),
+      result.score,
+      result.gradeClass,
+      json(result.grades),
     );
   }
 
