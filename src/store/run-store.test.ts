@@ -106,6 +106,41 @@ describe('RunStore', () => {
     again.close();
   });
 
+  it('saves results that ended together in one commit, all or none', () => {
+    const { store } = fresh();
+    store.createRun({ id: 'r', configFile: null, config: {}, toolVersion: 't' });
+    store.addCases('r', [
+      {
+        caseId: 'a',
+        position: 0,
+        workflowId: 'wf',
+        caseIndex: 0,
+        repeatIndex: 0,
+        inputs: {},
+        query: null,
+        reference: null,
+      },
+      {
+        caseId: 'b',
+        position: 1,
+        workflowId: 'wf',
+        caseIndex: 1,
+        repeatIndex: 0,
+        inputs: {},
+        query: null,
+        reference: null,
+      },
+    ]);
+    store.saveResults('r', [result('a', 'succeeded'), result('b', 'failed')]);
+    expect(store.countByStatus('r')).toEqual({ succeeded: 1, failed: 1 });
+    // A batch with a bad row (a result for no run) is refused whole.
+    expect(() => {
+      store.saveResults('nope', [result('a', 'succeeded')]);
+    }).toThrow(StoreError);
+    expect(store.passedCount('r')).toBe(1);
+    store.close();
+  });
+
   it('replaces a result saved again, and keeps cases added twice once', () => {
     const { store } = fresh();
     store.createRun({ id: 'r', configFile: null, config: {}, toolVersion: 'v' });
