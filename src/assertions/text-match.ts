@@ -1,4 +1,5 @@
-import type { GradeInput, Score } from './assertion.js';
+import type { Assertion, GradeInput, Score } from './assertion.js';
+import type { ConfigOf } from './config-of.js';
 import { expectedValue } from './expected-value.js';
 import { outputText, quote } from './output-text.js';
 
@@ -29,5 +30,19 @@ export function matchTexts(
       missing.length === 0
         ? `${verb} ${wanted.map((item) => quote(item, 40)).join(', ')}`
         : `${quote(text)} does not ${verb.replace(/s$/, '')} ${missing.map((item) => quote(item, 40)).join(', ')}`,
+  };
+}
+
+/** A text assertion (`contains`, `icontains`, `starts_with`): the output against its values. */
+export function textAssertion<T extends 'contains' | 'icontains' | 'starts_with'>(
+  match: (text: string, expected: string) => boolean,
+  verb: string,
+): Assertion<ConfigOf<T>> {
+  return {
+    defaultThreshold: 1,
+    compile(config) {
+      const { value, output } = config as ConfigOf<'contains' | 'icontains' | 'starts_with'>;
+      return (input) => matchTexts(value, output, input, match, verb);
+    },
   };
 }
