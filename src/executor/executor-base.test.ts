@@ -3,7 +3,7 @@ import { cases, useFakeTime } from '../../test/support/fake-time.js';
 import { ConcurrentExecutor } from './concurrent-executor.js';
 import { parseExecutionPolicy } from './execution-policy.js';
 import { ExecutorBase, type ExecutionContext, type RunTasks } from './executor-base.js';
-import { PolicyValidationError, SchedulerError } from './executor-error.js';
+import { NonRetryableError, PolicyValidationError, SchedulerError } from './executor-error.js';
 import type { RunManifest } from './run-execution-result.js';
 
 beforeEach(useFakeTime);
@@ -143,6 +143,27 @@ describe('ExecutorBase.runManifest', () => {
       ['c2', 'succeeded', undefined],
       ['c3', 'cancelled', 'not run by the executor'],
     ]);
+  });
+
+  it('with keepResults false, hands each result to onResult and keeps none, statistics whole', async () => {
+    let calls = 0;
+    const executor = new ConcurrentExecutor({
+      taskFn: () => {
+        calls += 1;
+        return calls % 2 === 0
+          ? Promise.resolve({ tokens: 3 })
+          : Promise.reject(new NonRetryableError('no'));
+      },
+    });
+    const seen: string[] = [];
+    const run = await executor.runManifest(
+      { workflowId: 'wf', cases: cases(6), policy: { concurrency: 2 } },
+      { keepResults: false, onResult: (result) => seen.push(result.status) },
+    );
+    expect(run.taskResults).toEqual([]);
+    expect(seen).toHaveLength(6);
+    expect(run.statistics).toMatchObject({ total: 6, completed: 6, totalTokens: 9 });
+    expect(run.statistics.byStatus).toMatchObject({ succeeded: 3, failed: 3 });
   });
 
   it('measures the run with an injected clock', async () => {

@@ -7,7 +7,7 @@ import { CancelledError, SchedulerError } from './executor-error.js';
 import type { ExecutorObserver, TaskFunction } from './executor-observer.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RunExecutionResult, RunManifest } from './run-execution-result.js';
-import { computeRunStatistics } from './run-statistics.js';
+import { RunStatisticsAccumulator } from './run-statistics.js';
 import { createTaskResult, type TaskResult } from './task-result.js';
 import { createTask, type Task } from './task.js';
 
@@ -36,6 +36,12 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Called with each result as its task ends, before the run is over. */
   readonly onResult?: (result: TaskResult, index: number) => void;
+  /**
+   * `false`: the run's `taskResults` come back empty, and no result is held once `onResult` has
+   * had it (the statistics are still whole). For long runs whose results stream elsewhere.
+   * @default true
+   */
+  readonly keepResults?: boolean;
 }
 
 /** A run's tasks in input order; an ended task's place is empty. */
@@ -78,11 +84,14 @@ export abstract class ExecutorBase {
   async runManifest(manifest: RunManifest, options: RunOptions = {}): Promise<RunExecutionResult> {
     const { policy, tasks } = this.#prepare(manifest);
     const signal = combineSignals(options.token?.signal, options.signal);
-    const results = new Array<TaskResult>(tasks.length);
+    const keep = options.keepResults !== false;
+    const results = new Array<TaskResult>(keep ? tasks.length : 0);
+    const statistics = new RunStatisticsAccumulator(tasks.length);
     const { onResult } = options;
     const onTaskEnd = (task: Task): void => {
       const result = createTaskResult(task);
-      results[task.index] = result;
+      statistics.add(result);
+      if (keep) results[task.index] = result;
       // The result replaces the task, so a long run holds one or the other, never both.
       tasks[task.index] = undefined;
       this.observer.onTaskEnd?.(task);
@@ -109,7 +118,7 @@ export abstract class ExecutorBase {
       finishedAt,
       totalDurationMs,
       taskResults: results,
-      statistics: computeRunStatistics(results, totalDurationMs),
+      statistics: statistics.finish(totalDurationMs),
       metadata: manifest.metadata ?? {},
     };
   }

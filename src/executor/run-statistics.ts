@@ -51,7 +51,17 @@ export function computeRunStatistics(
   results: readonly TaskResult[],
   wallTimeMs: number,
 ): RunStatistics {
-  const byStatus: Record<TaskStatus, number> = {
+  const statistics = new RunStatisticsAccumulator(results.length);
+  for (const result of results) statistics.add(result);
+  return statistics.finish(wallTimeMs);
+}
+
+/**
+ * Run statistics gathered result by result, so a run need not keep its results to count them:
+ * it holds a number per task, not the results.
+ */
+export class RunStatisticsAccumulator {
+  readonly #byStatus: Record<TaskStatus, number> = {
     pending: 0,
     queued: 0,
     running: 0,
@@ -61,41 +71,53 @@ export function computeRunStatistics(
     cancelled: 0,
     error: 0,
   };
-  const latencies = new Float64Array(results.length);
-  let completed = 0;
-  let totalRetries = 0;
-  let totalDurationMs = 0;
-  let totalTokens = 0;
-  let totalCost = 0;
-  for (const result of results) {
-    byStatus[result.status] += 1;
-    totalRetries += Math.max(0, result.attempts - 1);
-    totalTokens += result.tokens ?? 0;
-    totalCost += result.cost ?? 0;
-    if (result.status === 'cancelled') continue;
-    totalDurationMs += result.timings.totalMs ?? 0;
-    latencies[completed] = result.timings.durationMs ?? 0;
-    completed += 1;
+  readonly #latencies: Float64Array;
+  #total = 0;
+  #completed = 0;
+  #totalRetries = 0;
+  #totalDurationMs = 0;
+  #totalTokens = 0;
+  #totalCost = 0;
+
+  /** @param capacity how many results at most will be added */
+  constructor(capacity: number) {
+    this.#latencies = new Float64Array(capacity);
   }
-  const sorted = latencies.subarray(0, completed).sort();
-  return {
-    total: results.length,
-    byStatus,
-    completed,
-    successRate: completed === 0 ? 0 : byStatus.succeeded / completed,
-    totalRetries,
-    totalDurationMs,
-    averageDurationMs: completed === 0 ? 0 : totalDurationMs / completed,
-    latency: {
-      minMs: completed === 0 ? 0 : (sorted[0] as number),
-      p50Ms: percentile(sorted, 50),
-      p90Ms: percentile(sorted, 90),
-      p95Ms: percentile(sorted, 95),
-      p99Ms: percentile(sorted, 99),
-      maxMs: completed === 0 ? 0 : (sorted[completed - 1] as number),
-    },
-    totalTokens,
-    totalCost,
-    throughputPerSecond: wallTimeMs > 0 ? completed / (wallTimeMs / 1000) : 0,
-  };
+
+  add(result: TaskResult): void {
+    this.#total += 1;
+    this.#byStatus[result.status] += 1;
+    this.#totalRetries += Math.max(0, result.attempts - 1);
+    this.#totalTokens += result.tokens ?? 0;
+    this.#totalCost += result.cost ?? 0;
+    if (result.status === 'cancelled') return;
+    this.#totalDurationMs += result.timings.totalMs ?? 0;
+    this.#latencies[this.#completed] = result.timings.durationMs ?? 0;
+    this.#completed += 1;
+  }
+
+  finish(wallTimeMs: number): RunStatistics {
+    const completed = this.#completed;
+    const sorted = this.#latencies.slice(0, completed).sort();
+    return {
+      total: this.#total,
+      byStatus: { ...this.#byStatus },
+      completed,
+      successRate: completed === 0 ? 0 : this.#byStatus.succeeded / completed,
+      totalRetries: this.#totalRetries,
+      totalDurationMs: this.#totalDurationMs,
+      averageDurationMs: completed === 0 ? 0 : this.#totalDurationMs / completed,
+      latency: {
+        minMs: completed === 0 ? 0 : (sorted[0] as number),
+        p50Ms: percentile(sorted, 50),
+        p90Ms: percentile(sorted, 90),
+        p95Ms: percentile(sorted, 95),
+        p99Ms: percentile(sorted, 99),
+        maxMs: completed === 0 ? 0 : (sorted[completed - 1] as number),
+      },
+      totalTokens: this.#totalTokens,
+      totalCost: this.#totalCost,
+      throughputPerSecond: wallTimeMs > 0 ? completed / (wallTimeMs / 1000) : 0,
+    };
+  }
 }

@@ -258,6 +258,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
           : workflow.mode;
       const files = await uploadFiles(client, cases, user, token.signal);
       const byId = new Map(cases.map((c) => [c.id, c]));
+      const manifestCases = cases.map((c) => ({ id: c.id }));
+      // From here each case lives in byId alone, until its result is stored: a long run does
+      // not hold the cases it has finished.
+      cases.length = 0;
       const difyResults = new Map<string, DifyRunResult>();
       const verdicts = new Map<string, CaseVerdict & { readonly latencyMs: number }>();
       const grader = graders.get(workflow);
@@ -328,11 +332,13 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
           ...(workflow.prompt_variant === undefined
             ? {}
             : { promptVariant: workflow.prompt_variant }),
-          cases: cases.map((c) => ({ id: c.id, parameters: c.inputs })),
+          cases: manifestCases,
           policy: executionPolicyFromConfig(config.execution, { concurrency: options.concurrency }),
         },
         {
           token,
+          // Each result is stored as it ends; the executor need not hold them too.
+          keepResults: false,
           onResult: (result) => {
             ended.push(
               toRecord(
@@ -343,6 +349,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
               ),
             );
             // Built: nothing of the case needs to stay in memory.
+            byId.delete(result.taskId);
             difyResults.delete(result.taskId);
             verdicts.delete(result.taskId);
             if (!flushQueued) {
