@@ -25,7 +25,10 @@ export function assertionLabel(config: AssertionConfig): string {
  * The graded value: the named output field (`answer` is a chat app's answer); without one, a
  * chat or completion app's answer, a workflow's only output field, or all its outputs.
  */
-export function pickOutput(outcome: CaseOutcome, field: string | undefined): unknown {
+export function pickOutput(
+  outcome: Pick<CaseOutcome, 'outputs' | 'answer'>,
+  field: string | undefined,
+): unknown {
   const outputs = asObject(outcome.outputs) ?? {};
   if (field !== undefined)
     return field === 'answer' && !('answer' in outputs) ? outcome.answer : outputs[field];

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { failureReasons } from '../report/report-rows.js';
+import { resultPassed } from '../store/result-facts.js';
 import { RunStore } from '../store/run-store.js';
 
 /** `dify-autoopt runs list`: the latest runs, one line each. */
@@ -41,7 +42,7 @@ export function showRun(storePath: string, runId: string, out: (line: string) =>
     );
     out(`  passed   ${store.passedCount(run.id)} of ${store.caseCount(run.id)}`);
     for (const result of store.results(run.id)) {
-      const passed = result.passed ?? result.status === 'succeeded';
+      const passed = resultPassed(result);
       const verdict = result.status === 'succeeded' ? (passed ? 'pass' : 'FAIL') : result.status;
       const score = result.score === null ? '' : `  score ${result.score.toFixed(2)}`;
       const ms = result.durationMs === null ? '' : `  ${Math.round(result.durationMs)} ms`;

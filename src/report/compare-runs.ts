@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { answeredLatencyMs, hasEnded, resultPassed } from '../store/result-facts.js';
 import type { ResultRecord } from '../store/run-store.js';
 import { distribution } from './distribution.js';
 import { mcnemarExactP, pairedDifferenceInterval } from './mcnemar.js';
@@ -51,8 +52,6 @@ export interface RunComparison {
   readonly cost: { readonly base: number; readonly head: number };
 }
 
-const ENDED = new Set(['succeeded', 'failed', 'timeout', 'error']);
-
 interface Side {
   readonly passed: boolean;
   readonly score: number | null;
@@ -62,7 +61,7 @@ interface Side {
 
 function side(result: ResultRecord): Side {
   return {
-    passed: result.passed ?? result.status === 'succeeded',
+    passed: resultPassed(result),
     score: result.score,
     output: result.answer ?? result.outputs ?? null,
     workflowId: result.workflowId,
@@ -76,13 +75,13 @@ class Totals {
   cost = 0;
   readonly latencies: number[] = [];
   add(result: ResultRecord): void {
-    if (!ENDED.has(result.status)) return;
+    if (!hasEnded(result)) return;
     this.ended += 1;
-    if (result.passed ?? result.status === 'succeeded') this.passed += 1;
+    if (resultPassed(result)) this.passed += 1;
     this.tokens += result.tokens ?? 0;
     this.cost += result.cost ?? 0;
-    if (result.difyStatus !== null && result.durationMs !== null)
-      this.latencies.push(result.durationMs);
+    const latency = answeredLatencyMs(result);
+    if (latency !== undefined) this.latencies.push(latency);
   }
   get passRate(): number {
     return this.ended === 0 ? 0 : this.passed / this.ended;
@@ -98,7 +97,7 @@ export function compareRuns(
   const baseTotals = new Totals();
   for (const result of base.results) {
     baseTotals.add(result);
-    if (ENDED.has(result.status)) before.set(result.caseId, side(result));
+    if (hasEnded(result)) before.set(result.caseId, side(result));
   }
   const headTotals = new Totals();
   const regressed: CaseChange[] = [];
@@ -110,7 +109,7 @@ export function compareRuns(
   let passedAfter = 0;
   for (const result of head.results) {
     headTotals.add(result);
-    if (!ENDED.has(result.status)) continue;
+    if (!hasEnded(result)) continue;
     const was = before.get(result.caseId);
     if (was === undefined) {
       added += 1;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { answeredLatencyMs } from '../store/result-facts.js';
 import type { CaseChange } from './compare-runs.js';
 import { HTML_REPORT_SCRIPT } from './html-report-script.js';
 import { ROW_COLUMNS, reportRows } from './report-rows.js';
@@ -34,8 +35,13 @@ export function latencyHistogram(latencies: readonly number[]): {
   counts: number[];
 } {
   if (latencies.length === 0) return { labels: [], counts: [] };
-  const min = Math.min(...latencies);
-  const max = Math.max(...latencies);
+  // A loop, not Math.min(...): a large run has more values than a call takes arguments.
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const value of latencies) {
+    min = Math.min(min, value);
+    max = Math.max(max, value);
+  }
   const bins = Math.max(1, Math.min(20, Math.ceil(Math.sqrt(latencies.length))));
   const width = (max - min) / bins || 1;
   const counts = new Array<number>(bins).fill(0);
@@ -92,9 +98,10 @@ export function renderHtmlReport(report: RunReport): string {
   const { statistics, run } = report;
   const { overall } = statistics;
   const rows = reportRows(report.cases, report.results);
-  const latencies = report.results.flatMap((r) =>
-    r.difyStatus !== null && r.durationMs !== null ? [r.durationMs] : [],
-  );
+  const latencies = report.results.flatMap((r) => {
+    const latency = answeredLatencyMs(r);
+    return latency === undefined ? [] : [latency];
+  });
   const slowestNodes = [...statistics.perNode]
     .filter((n) => n.elapsedMs !== undefined)
     .sort((a, b) => (b.elapsedMs?.mean ?? 0) - (a.elapsedMs?.mean ?? 0))

@@ -1,4 +1,5 @@
 import XmlBuilder from 'fast-xml-builder';
+import { resultPassed } from '../store/result-facts.js';
 import { failureReasons, outputOf } from './report-rows.js';
 import type { ReportWriter } from './report-writer.js';
 
@@ -21,7 +22,7 @@ export const junitReport: ReportWriter = {
         '@_classname': `dify-autoopt.${result.workflowId}`,
         '@_time': secondsOf(result.durationMs),
       };
-      const passed = result.passed ?? result.status === 'succeeded';
+      const passed = resultPassed(result);
       if (result.status === 'cancelled') testcase.skipped = { '@_message': 'cancelled' };
       else if (!passed) {
         const reasons = clean(failureReasons(result).join('\n'));

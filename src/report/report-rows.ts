@@ -1,4 +1,6 @@
 import { asArray, asObject } from '../core/json-value.js';
+import { pickOutput } from '../assertions/case-grader.js';
+import { resultPassed } from '../store/result-facts.js';
 import type { CaseRecord, ResultRecord } from '../store/run-store.js';
 
 /** One case flattened for tables: CSV, Excel and the HTML page's results table. */
@@ -33,13 +35,13 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** The output as one text: a chat answer, a workflow's only output, or all its outputs. */
+/**
+ * The output as one text, as the assertions graded it: a chat app's answer, a workflow's only
+ * output field, or all its outputs.
+ */
 export function outputOf(result: ResultRecord): string {
-  if (result.answer !== null && result.answer !== '') return result.answer;
-  const outputs = asObject(result.outputs);
-  if (outputs === undefined) return '';
-  const keys = Object.keys(outputs);
-  return keys.length === 1 ? text(outputs[keys[0] as string]) : text(outputs);
+  const outputs = asObject(result.outputs) ?? {};
+  return text(pickOutput({ outputs, answer: result.answer ?? undefined }, undefined));
 }
 
 /** The reasons a case did not pass: its error, then each failed assertion's reason. */
@@ -75,7 +77,7 @@ export function reportRows(
       reference: text(c.reference),
       status: result.status,
       difyStatus: result.difyStatus ?? '',
-      passed: result.passed ?? result.status === 'succeeded',
+      passed: resultPassed(result),
       score: result.score,
       grade: result.gradeClass ?? '',
       output: outputOf(result),

@@ -1,6 +1,7 @@
 import type { GradingConfig } from '../assertions/assertion-schema.js';
 import { classify, type GradeClass } from '../assertions/grade-class.js';
 import { asArray, asObject, asString } from '../core/json-value.js';
+import { answeredLatencyMs, hasEnded, resultPassed } from '../store/result-facts.js';
 import type { CaseRecord, ResultRecord } from '../store/run-store.js';
 import { distribution, variance, type Distribution } from './distribution.js';
 import { passAtK } from './pass-at-k.js';
@@ -77,7 +78,14 @@ export interface SuiteStatistics {
   readonly gradeClasses: Readonly<Record<GradeClass, number>>;
 }
 
-const ENDED = new Set(['succeeded', 'failed', 'timeout', 'error']);
+/** One assertion's running counts over a run. */
+interface AssertionTally {
+  type: string;
+  graded: number;
+  passed: number;
+  score: number;
+  errors: number;
+}
 
 class GroupAccumulator {
   total = 0;
@@ -92,13 +100,13 @@ class GroupAccumulator {
   add(result: ResultRecord): void {
     this.total += 1;
     this.byStatus[result.status] = (this.byStatus[result.status] ?? 0) + 1;
-    if (ENDED.has(result.status)) this.ended += 1;
-    if (result.passed ?? result.status === 'succeeded') this.passed += 1;
+    if (hasEnded(result)) this.ended += 1;
+    if (resultPassed(result)) this.passed += 1;
     this.tokens += result.tokens ?? 0;
     this.cost += result.cost ?? 0;
     this.retries += Math.max(0, result.attempts - 1);
-    if (result.difyStatus !== null && result.durationMs !== null)
-      this.latencies.push(result.durationMs);
+    const latency = answeredLatencyMs(result);
+    if (latency !== undefined) this.latencies.push(latency);
   }
 
   finish(grading: GradingConfig): GroupStatistics {
@@ -118,13 +126,7 @@ class GroupAccumulator {
   }
 }
 
-function addGrades(
-  result: ResultRecord,
-  into: Map<
-    string,
-    { type: string; graded: number; passed: number; score: number; errors: number }
-  >,
-): void {
+function addGrades(result: ResultRecord, into: Map<string, AssertionTally>): void {
   for (const item of asArray(result.grades)) {
     const grade = asObject(item);
     if (grade === undefined) continue;
@@ -196,10 +198,7 @@ export function computeSuiteStatistics(
 ): SuiteStatistics {
   const overall = new GroupAccumulator();
   const workflows = new Map<string, GroupAccumulator>();
-  const assertions = new Map<
-    string,
-    { type: string; graded: number; passed: number; score: number; errors: number }
-  >();
+  const assertions = new Map<string, AssertionTally>();
   const nodes = new Map<string, NodeEntry>();
   const byCase = new Map(cases.map((c) => [c.caseId, c]));
   const repeated = new Map<
@@ -221,7 +220,7 @@ export function computeSuiteStatistics(
     if (result.gradeClass !== null && result.gradeClass in gradeClasses)
       gradeClasses[result.gradeClass as GradeClass] += 1;
     const c = byCase.get(result.caseId);
-    if (c !== undefined && ENDED.has(result.status)) {
+    if (c !== undefined && hasEnded(result)) {
       if (c.repeatIndex > 0) repeats = true;
       const key = `${c.workflowId}\u0000${String(c.caseIndex)}`;
       const entry = repeated.get(key) ?? {
@@ -231,7 +230,7 @@ export function computeSuiteStatistics(
         passed: 0,
       };
       entry.scores.push(result.score ?? (result.status === 'succeeded' ? 1 : 0));
-      if (result.passed ?? result.status === 'succeeded') entry.passed += 1;
+      if (resultPassed(result)) entry.passed += 1;
       repeated.set(key, entry);
     }
   }
@@ -281,7 +280,7 @@ function repeatStatistics(
     meanScore: entry.scores.reduce((a, b) => a + b, 0) / entry.scores.length,
     scoreVariance: variance(entry.scores),
   }));
-  const fewest = Math.min(...cases.map((c) => c.runs));
+  const fewest = cases.reduce((least, c) => Math.min(least, c.runs), Number.POSITIVE_INFINITY);
   const ks = [...new Set([1, Math.min(2, fewest), Math.min(3, fewest), fewest])].filter(
     (k) => k >= 1,
   );

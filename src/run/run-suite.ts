@@ -19,6 +19,7 @@ import { NonRetryableError } from '../executor/executor-error.js';
 import type { TaskResult } from '../executor/task-result.js';
 import { TaskScheduler } from '../executor/task-scheduler.js';
 import type { CaseRecord, ResultRecord, RunState, RunStore } from '../store/run-store.js';
+import { ENDED_STATUSES } from '../store/result-facts.js';
 import { StoreError } from '../store/store-error.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import { JudgeRunner, type JudgeUsage } from './judge-runner.js';
@@ -78,7 +79,6 @@ export interface SuiteSummary {
   readonly judge: JudgeUsage | undefined;
 }
 
-const DONE = ['succeeded', 'failed', 'timeout', 'error'] as const;
 const FAILURES = ['failed', 'timeout', 'error'] as const;
 
 function newRunId(now: Date): string {
@@ -200,7 +200,9 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
 
   // What not to run again: on resume, whatever ended; on retry-errors, all but the failures.
   const skip =
-    options.resume !== undefined ? store.caseIdsWithStatus(runId, DONE) : new Set<string>();
+    options.resume !== undefined
+      ? store.caseIdsWithStatus(runId, ENDED_STATUSES)
+      : new Set<string>();
   const only =
     options.retryErrors !== undefined ? store.caseIdsWithStatus(runId, FAILURES) : undefined;
   const toRun =
@@ -380,8 +382,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     const failure: Error = storeFailure;
     throw failure instanceof StoreError
       ? new StoreError(
-          failure.code as `E_STORE_${string}`,
-          `${failure.message.replace(`run store ${failure.path}: `, '')}; once it can be written, resume with --resume ${runId}`,
+          failure.code,
+          `${failure.detail}; once it can be written, resume with --resume ${runId}`,
           failure.path,
           { cause: failure },
         )
@@ -500,7 +502,7 @@ function summarize(
     totalTokens += totals.tokens;
     totalCost += totals.cost;
   }
-  const ended = DONE.reduce((sum, s) => sum + (byStatus[s] ?? 0), 0);
+  const ended = ENDED_STATUSES.reduce((sum, s) => sum + (byStatus[s] ?? 0), 0);
   const passed = store.passedCount(runId);
   return {
     runId,

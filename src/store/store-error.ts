@@ -2,16 +2,21 @@ import { AutoOptError, type AutoOptErrorOptions } from '../core/autoopt-error.js
 
 /** The run store cannot be opened or written: which file and why (`E_STORE_…`). */
 export class StoreError extends AutoOptError {
+  override readonly code: `E_STORE_${string}`;
   readonly path: string;
+  /** What went wrong, without the file's name. */
+  readonly detail: string;
 
   constructor(
     code: `E_STORE_${string}`,
-    message: string,
+    detail: string,
     path: string,
     options: AutoOptErrorOptions = {},
   ) {
-    super(code, `run store ${path}: ${message}`, options);
+    super(code, `run store ${path}: ${detail}`, options);
+    this.code = code;
     this.path = path;
+    this.detail = detail;
   }
 }
 
