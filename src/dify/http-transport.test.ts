@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,30 @@ describe('nodeHttpFetch', () => {
     })();
     await expect(read).rejects.toThrow('enough');
     expect(chunks).toEqual(['first ']);
+  });
+
+  it('rejects text() with the signal’s reason when aborted mid-body', async () => {
+    const reading = new AbortController();
+    const response = await nodeHttpFetch(`${base}/stream`, { signal: reading.signal });
+    const text = response.text();
+    setTimeout(() => {
+      reading.abort(new Error('cut short'));
+    }, 50);
+    await expect(text).rejects.toThrow('cut short');
+  });
+
+  it('leaves no listener on the caller’s signal once the answer is read', async () => {
+    const reused = new AbortController();
+    for (let i = 0; i < 3; i += 1) {
+      const response = await nodeHttpFetch(`${base}/x`, {
+        method: 'POST',
+        body: String(i),
+        signal: reused.signal,
+      });
+      await expect(response.text()).resolves.toBe(`echo POST ${i}`);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(getEventListeners(reused.signal, 'abort')).toHaveLength(0);
   });
 
   it('rejects when nothing listens', async () => {

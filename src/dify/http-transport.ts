@@ -24,9 +24,14 @@ const agents = {
 
 function plainHeaders(headers: RequestInit['headers']): Record<string, string> {
   if (headers === undefined) return {};
-  if (headers instanceof Headers) return Object.fromEntries(headers.entries());
   if (Array.isArray(headers)) return Object.fromEntries(headers as [string, string][]);
-  return headers as Record<string, string>;
+  // A plain object is used as it is, without touching the global Headers (which loads node's
+  // fetch implementation on first use).
+  const prototype: unknown = Object.getPrototypeOf(headers);
+  if (prototype === Object.prototype || prototype === null) {
+    return { ...(headers as Record<string, string>) };
+  }
+  return Object.fromEntries((headers as Headers).entries());
 }
 
 /**
@@ -58,7 +63,15 @@ export const nodeHttpFetch: Fetch = (input, init) => {
     const headers = plainHeaders(init.headers);
     // A known length lets node send the headers and the body in one write, not chunked.
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    const request = transport.request(url, { method: init.method ?? 'GET', headers, agent });
+    const request = transport.request({
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      method: init.method ?? 'GET',
+      headers,
+      agent,
+    });
     const onAbort = (): void => {
       const reason = signal?.reason as Error;
       request.destroy(reason);
@@ -78,12 +91,15 @@ export const nodeHttpFetch: Fetch = (input, init) => {
     request.on('response', (response) => {
       settled = true;
       const status = response.statusCode ?? 0;
-      response.on('close', () => {
-        signal?.removeEventListener('abort', onAbort);
-      });
       // An abort while the body is read ends the body with the reason.
-      signal?.addEventListener('abort', () => response.destroy(signal.reason as Error), {
-        once: true,
+      const onBodyAbort = (): void => {
+        response.destroy(signal?.reason as Error);
+      };
+      signal?.removeEventListener('abort', onAbort);
+      signal?.addEventListener('abort', onBodyAbort, { once: true });
+      // The caller's signal outlives the request (the executor reuses it): leave nothing on it.
+      response.on('close', () => {
+        signal?.removeEventListener('abort', onBodyAbort);
       });
       resolve({
         status,
@@ -95,11 +111,25 @@ export const nodeHttpFetch: Fetch = (input, init) => {
           },
           getSetCookie: () => response.headers['set-cookie'] ?? [],
         },
-        text: async () => {
-          const chunks: Buffer[] = [];
-          for await (const chunk of response) chunks.push(chunk as Buffer);
-          return Buffer.concat(chunks).toString('utf8');
-        },
+        text: () =>
+          new Promise<string>((resolveText, rejectText) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.once('end', () => {
+              resolveText(
+                chunks.length === 1
+                  ? (chunks[0] as Buffer).toString('utf8')
+                  : Buffer.concat(chunks).toString('utf8'),
+              );
+            });
+            response.once('error', rejectText);
+            // Destroyed before its end (an abort, a cut connection): no 'end' will come.
+            response.once('close', () => {
+              if (!response.complete) {
+                rejectText(response.errored ?? new Error('the answer was cut'));
+              }
+            });
+          }),
         body: response,
       });
     });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PolicyValidationError, type PolicyIssue } from './executor-error.js';
 
 const seconds = z.number();

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AutoOptError } from '../core/autoopt-error.js';
 import { yamlPosition } from '../core/yaml-position.js';
 

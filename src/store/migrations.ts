@@ -87,4 +87,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_by_config ON runs(config_file, created_at);
     `,
   },
+  {
+    version: 3,
+    description:
+      'results without the status index: a result is written once per case, read by status only on resume and at the end, where the primary key (run_id, case_id) narrows the scan to the run',
+    sql: `
+      DROP INDEX IF EXISTS results_by_status;
+    `,
+  },
 ];
