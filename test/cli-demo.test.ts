@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, main } from '../src/cli/main.js';
+import { TOOL_VERSION } from '../src/core/tool-version.js';
 
 function capture() {
   const out: string[] = [];
@@ -50,5 +51,12 @@ describe('dify-autoopt demo', () => {
     );
     expect(err.join('\n')).toContain("option '--failure-rate <p>' argument '2' is invalid");
     expect(await main(['node', 'dify-autoopt', 'nonsense'], io)).toBe(ExitCode.BadInput);
+  });
+
+  it('prints its version with --version and -V', async () => {
+    const { out, io } = capture();
+    expect(await main(['node', 'dify-autoopt', '--version'], io)).toBe(ExitCode.Ok);
+    expect(await main(['node', 'dify-autoopt', '-V'], io)).toBe(ExitCode.Ok);
+    expect(out).toEqual([TOOL_VERSION, TOOL_VERSION]);
   });
 });

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { AutoOptError } from '../core/autoopt-error.js';
+import { TOOL_VERSION } from '../core/tool-version.js';
 // Commands load their modules when they run: start-up stays short, and `run` loads only what
 // a run needs.
 
@@ -58,6 +59,7 @@ export async function main(
   let exitCode: number = ExitCode.Ok;
   const program = new Command('dify-autoopt')
     .description('Test and optimize Dify apps.')
+    .version(TOOL_VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => {

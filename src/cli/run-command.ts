@@ -1,3 +1,4 @@
+import { TOOL_VERSION } from '../core/tool-version.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type cliProgress from 'cli-progress';
@@ -123,7 +124,7 @@ export async function runCommand(
     const summary = await runSuite({
       loaded,
       store,
-      toolVersion: '0.1.0',
+      toolVersion: TOOL_VERSION,
       apiBase: simulator?.apiBase,
       concurrency: options.concurrency,
       filter: options.filter,

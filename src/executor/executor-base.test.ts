@@ -5,6 +5,7 @@ import { parseExecutionPolicy } from './execution-policy.js';
 import { ExecutorBase, type ExecutionContext, type RunTasks } from './executor-base.js';
 import { NonRetryableError, PolicyValidationError, SchedulerError } from './executor-error.js';
 import type { RunManifest } from './run-execution-result.js';
+import type { Task } from './task.js';
 
 beforeEach(useFakeTime);
 afterEach(() => {
@@ -164,6 +165,31 @@ describe('ExecutorBase.runManifest', () => {
     expect(seen).toHaveLength(6);
     expect(run.statistics).toMatchObject({ total: 6, completed: 6, totalTokens: 9 });
     expect(run.statistics.byStatus).toMatchObject({ succeeded: 3, failed: 3 });
+  });
+
+  it('with keepResults false, an ended task lets go of its output once onResult has it', async () => {
+    const ended: Task[] = [];
+    const outputs: unknown[] = [];
+    const executor = new ConcurrentExecutor({
+      taskFn: (task) => Promise.resolve({ tokens: 1, of: task.id }),
+      observer: { onTaskEnd: (task) => ended.push(task) },
+    });
+    await executor.runManifest(
+      { workflowId: 'wf', cases: cases(3), policy: { concurrency: 2 } },
+      { keepResults: false, onResult: (result) => outputs.push(result.output) },
+    );
+    expect(outputs).toEqual([
+      { tokens: 1, of: 'c1' },
+      { tokens: 1, of: 'c2' },
+      { tokens: 1, of: 'c3' },
+    ]);
+    expect(ended.map((task) => task.output)).toEqual([undefined, undefined, undefined]);
+    const kept: Task[] = [];
+    await new ConcurrentExecutor({
+      taskFn: () => Promise.resolve('x'),
+      observer: { onTaskEnd: (task) => kept.push(task) },
+    }).runManifest({ workflowId: 'wf', cases: cases(1), policy: { concurrency: 1 } });
+    expect(kept[0]?.output).toBe('x');
   });
 
   it('measures the run with an injected clock', async () => {

@@ -96,6 +96,10 @@ export abstract class ExecutorBase {
       tasks[task.index] = undefined;
       this.observer.onTaskEnd?.(task);
       onResult?.(result, task.index);
+      // Handed on and not kept: the ended task lets go of its output. A task lives from the
+      // start of the run, so it sits in V8's old generation, where a reference from it keeps
+      // its young output alive (and promoted) until the next full collection.
+      if (!keep) task.output = undefined;
     };
     const startedAt = this.clock.now();
     await this.executeTasks(tasks, { policy, signal, onTaskEnd });

@@ -22,6 +22,7 @@ import type { CaseRecord, ResultRecord, RunState, RunStore } from '../store/run-
 import { ENDED_STATUSES } from '../store/result-facts.js';
 import { StoreError } from '../store/store-error.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
+import { InFlightCounter } from './in-flight-counter.js';
 import { JudgeRunner, type JudgeUsage } from './judge-runner.js';
 import { RunNotFoundError } from './run-not-found-error.js';
 import { planCases, type PlannedWorkflow } from './plan-cases.js';
@@ -243,7 +244,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     for (const record of batch) options.onResult?.(record);
   };
   // Task functions still finishing (a stop call to Dify) after the executor moved on.
-  const settling = new Set<Promise<unknown>>();
+  const settling = new InFlightCounter();
 
   try {
     for (const { workflow, cases } of toRun) {
@@ -264,15 +265,25 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
       // From here each case lives in byId alone, until its result is stored: a long run does
       // not hold the cases it has finished.
       cases.length = 0;
-      const difyResults = new Map<string, DifyRunResult>();
-      const verdicts = new Map<string, CaseVerdict & { readonly latencyMs: number }>();
+      // A case that succeeded hands its Dify run and verdict to onResult in its task's output;
+      // only a run Dify failed (an error, not an output) or one the judge is grading waits
+      // here. Per-case objects parked in a long-lived map are promoted to V8's old generation
+      // instead of dying young: a long run's memory grows with them.
+      const heldRuns = new Map<string, DifyRunResult>();
       const grader = graders.get(workflow);
+      const judged = grader?.usesJudge === true;
       const call = async (caseId: string, signal: AbortSignal): Promise<DifyRunResult> => {
         const c = byId.get(caseId);
         if (c === undefined) throw new NonRetryableError(`unknown case ${caseId}`);
-        const inputs = Object.fromEntries(
-          Object.entries(c.inputs).map(([k, v]) => [k, isFileRef(v) ? [files.get(v.file)] : v]),
-        );
+        const inputs =
+          files.size === 0
+            ? c.inputs
+            : Object.fromEntries(
+                Object.entries(c.inputs).map(([k, v]) => [
+                  k,
+                  isFileRef(v) ? [files.get(v.file)] : v,
+                ]),
+              );
         const request = { user, responseMode: workflow.response_mode, signal };
         if (mode === 'workflow') return client.runWorkflow({ ...request, inputs }, { signal });
         if (mode === 'completion')
@@ -283,21 +294,24 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
         taskFn: async (task, signal) => {
           const startedMs = performance.now();
           const attempt = call(task.id, signal);
-          settling.add(attempt);
-          void attempt.finally(() => settling.delete(attempt)).catch(() => undefined);
+          settling.begin();
+          void attempt.finally(settling.end).catch(() => undefined);
           try {
             const result = await attempt;
             const latencyMs = performance.now() - startedMs;
-            difyResults.set(task.id, result);
             if (result.status !== 'succeeded') {
+              heldRuns.set(task.id, result);
               throw new NonRetryableError(
                 `Dify run ${result.status}: ${result.error ?? 'no reason given'}`,
                 `E_DIFY_RUN_${result.status.toUpperCase().replace(/-/g, '_')}`,
               );
             }
             const c = byId.get(task.id);
+            let verdict: CaseVerdict | undefined;
             if (grader !== undefined && c !== undefined) {
-              const verdict = await grader.grade(
+              // A judge may take long enough for the task to time out: the run stays recorded.
+              if (judged) heldRuns.set(task.id, result);
+              verdict = await grader.grade(
                 {
                   outputs: result.outputs,
                   answer: result.answer,
@@ -310,9 +324,15 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
                 },
                 { judge, signal },
               );
-              verdicts.set(task.id, { ...verdict, latencyMs });
+              heldRuns.delete(task.id);
             }
-            return { tokens: result.totalTokens, cost: result.totalPrice };
+            const output: CaseOutput = {
+              tokens: result.totalTokens,
+              cost: result.totalPrice,
+              dify: result,
+              verdict: verdict === undefined ? undefined : { ...verdict, latencyMs },
+            };
+            return output;
           } catch (error) {
             if (error instanceof DifyError && error.fatal && stopReason === undefined) {
               stopReason = error.message;
@@ -342,18 +362,18 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
           // Each result is stored as it ends; the executor need not hold them too.
           keepResults: false,
           onResult: (result) => {
+            const output = result.output as CaseOutput | undefined;
             ended.push(
               toRecord(
                 result,
-                difyResults.get(result.taskId),
-                verdicts.get(result.taskId),
+                output?.dify ?? heldRuns.get(result.taskId),
+                output?.verdict,
                 config.grading,
               ),
             );
             // Built: nothing of the case needs to stay in memory.
             byId.delete(result.taskId);
-            difyResults.delete(result.taskId);
-            verdicts.delete(result.taskId);
+            heldRuns.delete(result.taskId);
             if (!flushQueued) {
               flushQueued = true;
               setImmediate(flush);
@@ -367,10 +387,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     flush();
     options.signal?.removeEventListener('abort', onAbort);
     // Let aborted Dify calls send their stop request before the process may exit.
-    await Promise.race([
-      Promise.allSettled([...settling]),
-      new Promise((r) => setTimeout(r, 6000).unref()),
-    ]);
+    await Promise.race([settling.drained(), new Promise((r) => setTimeout(r, 6000).unref())]);
   }
 
   if (storeFailure !== undefined) {
@@ -443,6 +460,14 @@ async function judgeFor(config: Config, store: RunStore): Promise<JudgeRunner | 
     config: settings,
     store,
   });
+}
+
+/** What a case's task hands to onResult when Dify ran it to success. */
+interface CaseOutput {
+  readonly tokens: number | undefined;
+  readonly cost: number | undefined;
+  readonly dify: DifyRunResult;
+  readonly verdict: (CaseVerdict & { readonly latencyMs: number }) | undefined;
 }
 
 function toRecord(
