@@ -1,3 +1,4 @@
+import { HeapGuard, fullCollection } from './heap-guard.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
@@ -121,6 +122,9 @@ export async function runCommand(
       );
       ticker.unref();
     }
+    // A long run's memory stays near what is alive (see HeapGuard).
+    const collect = fullCollection();
+    const heapGuard = collect === undefined ? undefined : new HeapGuard({ collect });
     const summary = await runSuite({
       loaded,
       store,
@@ -133,8 +137,10 @@ export async function runCommand(
       retryErrors: options.retryErrors,
       signal,
       progress,
-      onResult:
-        jsonl === undefined ? undefined : (record) => jsonl.write(`${JSON.stringify(record)}\n`),
+      onResult: (record) => {
+        heapGuard?.onResult();
+        if (jsonl !== undefined) jsonl.write(`${JSON.stringify(record)}\n`);
+      },
     });
     if (ticker !== undefined) clearInterval(ticker);
     bar?.update(progress.snapshot().done, { line: progressLine(progress.snapshot()) });
