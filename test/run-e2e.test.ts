@@ -1,11 +1,12 @@
 // The built CLI, spawned, against a simulator on 127.0.0.1: runs, crashes, resume, retry, Ctrl-C.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DifySimulator } from '../src/simulator/simulator-server.js';
 import { RunStore } from '../src/store/run-store.js';
 import { cli, until } from './support/cli-process.js';
+import { FakeOpenAi } from './support/fake-openai.js';
 import { startSimulator } from './support/simulator.js';
 
 let sim: DifySimulator;
@@ -205,5 +206,55 @@ describe('dify-autoopt run, end to end', () => {
     expect(result.code, result.err).toBe(0);
     expect(result.out).toContain('using the built-in Dify simulator');
     expect(result.out).toMatch(/cases {6}39: /);
+  });
+
+  it('grades with a judge, a JSON schema and a JSON path, and writes every report format: the parts the bundle loads on demand', async () => {
+    const judge = await FakeOpenAi.start();
+    try {
+      const file = config(
+        'graded.yaml',
+        [
+          'judge:',
+          `  base_url: ${judge.baseUrl}`,
+          '  model: fake-judge',
+          '  api_key: sk-e2e-judge',
+          'workflows:',
+          '  - id: fast',
+          '    api_key: app-e2e-fast',
+          '    mode: workflow',
+          // The simulated model answers a JSON object when asked for json.
+          `    inputs: {query: ${JSON.stringify(QUERIES.slice(0, 4).map((q) => `reply in json: ${q}`))}}`,
+          '    assert:',
+          '      - {type: llm_judge, value: \'Mentions "question"\'}',
+          '      - {type: json_schema, value: {type: object, required: [answer]}}',
+          '      - {type: json_path, path: $.answer}',
+          '',
+        ].join('\n'),
+      );
+      const outputs = ['html', 'xlsx', 'csv', 'junit.xml', 'json', 'jsonl'].map((ext) =>
+        join(dir, `graded.${ext}`),
+      );
+      const run = await cli(
+        ['run', '-c', file, '--no-progress', ...outputs.flatMap((o) => ['-o', o])],
+        dir,
+      ).done;
+      expect(run.code, run.err).toBe(0);
+      expect(run.out).toContain('judge      4 calls');
+      expect(run.out).toContain('assert     llm_judge: 4/4 passed');
+      expect(run.out).toContain('assert     json_schema: 4/4 passed');
+      expect(run.out).toContain('assert     json_path: 4/4 passed');
+      expect(judge.requests).toHaveLength(4);
+      for (const output of outputs) expect(statSync(output).size).toBeGreaterThan(0);
+      // The HTML page carries Chart.js inline (read from node_modules by the bundled writer).
+      expect(readFileSync(outputs[0] ?? '', 'utf8')).toContain('Chart.js');
+      // An Excel file is a zip.
+      expect(
+        readFileSync(outputs[1] ?? '')
+          .subarray(0, 2)
+          .toString(),
+      ).toBe('PK');
+    } finally {
+      await judge.close();
+    }
   });
 });
