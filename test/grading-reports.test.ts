@@ -141,40 +141,16 @@ describe('grading a run', () => {
 
 describe('runs compare', () => {
   it('lists the regressed case with the pass-rate difference, its interval and the test', async () => {
+    const compare = ['node', 'x', 'runs', 'compare', runIds[0] ?? '', runIds[1] ?? ''];
     const compared = io();
-    await main(
-      [
-        'node',
-        'x',
-        'runs',
-        'compare',
-        runIds[0] ?? '',
-        runIds[1] ?? '',
-        '--store',
-        join(dir, 'runs.db'),
-      ],
-      compared.io,
-    );
+    await main([...compare, '--store', join(dir, 'runs.db')], compared.io);
     const text = compared.out.join('\n');
     expect(text).toContain('3 cases in both');
     expect(text).toMatch(/pass rate {2}33\.3% → 0\.0%; paired -33\.3% \(95% CI/);
     expect(text).toMatch(/regressed {2}1, improved 0/);
     expect(text).toMatch(/McNemar p = 1\.000/);
     const json = io();
-    await main(
-      [
-        'node',
-        'x',
-        'runs',
-        'compare',
-        runIds[0] ?? '',
-        runIds[1] ?? '',
-        '--store',
-        join(dir, 'runs.db'),
-        '--json',
-      ],
-      json.io,
-    );
+    await main([...compare, '--store', join(dir, 'runs.db'), '--json'], json.io);
     const comparison = JSON.parse(json.out.join('\n')) as {
       regressed: { before: { passed: boolean } }[];
       paired: number;

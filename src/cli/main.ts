@@ -16,6 +16,9 @@ const BAD_INPUT_CODES = new Set([
   'E_ASSERTION_INVALID',
 ]);
 
+// The store `runs` and `report` read when not told otherwise: the configuration's default.
+const DEFAULT_STORE = '.dify-autoopt/runs.db';
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -178,7 +181,7 @@ export async function main(
   runs
     .command('list')
     .description('the latest runs')
-    .option('--store <file>', 'the run store', '.dify-autoopt/runs.db')
+    .option('--store <file>', 'the run store', DEFAULT_STORE)
     .action(async (options: { store: string }) => {
       const { listRuns } = await import('./runs-command.js');
       listRuns(options.store, io.out);
@@ -187,7 +190,7 @@ export async function main(
     .command('show')
     .description('one run and its results')
     .argument('<run-id>')
-    .option('--store <file>', 'the run store', '.dify-autoopt/runs.db')
+    .option('--store <file>', 'the run store', DEFAULT_STORE)
     .action(async (runId: string, options: { store: string }) => {
       const { showRun } = await import('./runs-command.js');
       if (!showRun(options.store, runId, io.out)) {
@@ -202,7 +205,7 @@ export async function main(
     )
     .argument('<a>', 'the base run')
     .argument('<b>', 'the run to compare with it')
-    .option('--store <file>', 'the run store', '.dify-autoopt/runs.db')
+    .option('--store <file>', 'the run store', DEFAULT_STORE)
     .option('--json', 'print the comparison as JSON')
     .action(async (a: string, b: string, options: { store: string; json?: boolean }) => {
       const { compareCommand } = await import('./report-command.js');
@@ -221,7 +224,7 @@ export async function main(
       '--compare <run-id>',
       'compare with this run (default: the previous run of the same config)',
     )
-    .option('--store <file>', 'the run store', '.dify-autoopt/runs.db')
+    .option('--store <file>', 'the run store', DEFAULT_STORE)
     .action(
       async (runId: string, options: { output: string[]; compare?: string; store: string }) => {
         const { reportCommand } = await import('./report-command.js');

@@ -1,15 +1,15 @@
-import { HeapGuard, fullCollection } from './heap-guard.js';
-import { TOOL_VERSION } from '../core/tool-version.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type cliProgress from 'cli-progress';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
+import { TOOL_VERSION } from '../core/tool-version.js';
 import { RunProgress, type ProgressSnapshot } from '../run/run-progress.js';
 import { runSuite } from '../run/run-suite.js';
 import type { DifySimulator } from '../simulator/simulator-server.js';
 import { loadRunReport, type RunReport } from '../report/run-report.js';
 import { reportFormatOf } from '../report/write-report.js';
 import { RunStore } from '../store/run-store.js';
+import { HeapGuard, fullCollection } from './heap-guard.js';
 import { writeRunReports } from './report-command.js';
 
 /** The `run` command's options, as parsed. */

@@ -1,6 +1,12 @@
 /** A JSON object as read from an answer or a file: keys to unknown values. */
 export type JsonObject = Readonly<Record<string, unknown>>;
 
+/** Whether a value is a plain object (an object literal or made without a prototype). */
+export function isPlainObject(value: object): boolean {
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
 /** The value if it is a JSON object (not an array, not null), else undefined. */
 export function asObject(value: unknown): JsonObject | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

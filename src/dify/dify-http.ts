@@ -2,18 +2,13 @@ import { DifyError, toDifyError, type DifyCallContext } from './dify-error.js';
 import { nodeHttpFetch, type Fetch, type HttpResponse } from './http-transport.js';
 
 export type { Fetch, HttpResponse } from './http-transport.js';
-import { asObject, type JsonObject } from '../core/json-value.js';
+import { asObject, isPlainObject, type JsonObject } from '../core/json-value.js';
 
 /** A JSON object as Dify sends it. */
 export type Json = JsonObject;
 
 /** A request body: JSON, or a multipart form. */
 export type Payload = Json | FormData | undefined;
-
-function isPlainObject(value: object): boolean {
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 /** Parses a JSON text, or undefined. */
 export function parseJson(text: string): unknown {

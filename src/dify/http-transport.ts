@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { isPlainObject } from '../core/json-value.js';
 
 /** What the clients read of an HTTP answer; the global `Response` has all of it. */
 export interface HttpResponse {
@@ -27,10 +28,7 @@ function plainHeaders(headers: RequestInit['headers']): Record<string, string> {
   if (Array.isArray(headers)) return Object.fromEntries(headers as [string, string][]);
   // A plain object is used as it is, without touching the global Headers (which loads node's
   // fetch implementation on first use).
-  const prototype: unknown = Object.getPrototypeOf(headers);
-  if (prototype === Object.prototype || prototype === null) {
-    return { ...(headers as Record<string, string>) };
-  }
+  if (isPlainObject(headers)) return { ...(headers as Record<string, string>) };
   return Object.fromEntries((headers as Headers).entries());
 }
 

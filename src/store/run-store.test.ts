@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './migrations.js';
-import { RunStore, type ResultRecord } from './run-store.js';
+import { RunStore, type CaseRecord, type ResultRecord } from './run-store.js';
 import { StoreError } from './store-error.js';
 
 function result(caseId: string, status: string, extra: Partial<ResultRecord> = {}): ResultRecord {
@@ -32,6 +32,19 @@ function result(caseId: string, status: string, extra: Partial<ResultRecord> = {
     gradeClass: null,
     grades: undefined,
     ...extra,
+  };
+}
+
+function caseRecord(caseId: string, position: number): CaseRecord {
+  return {
+    caseId,
+    position,
+    workflowId: 'wf',
+    caseIndex: position,
+    repeatIndex: 0,
+    inputs: {},
+    query: null,
+    reference: null,
   };
 }
 
@@ -109,28 +122,7 @@ describe('RunStore', () => {
   it('saves results that ended together in one commit, all or none', () => {
     const { store } = fresh();
     store.createRun({ id: 'r', configFile: null, config: {}, toolVersion: 't' });
-    store.addCases('r', [
-      {
-        caseId: 'a',
-        position: 0,
-        workflowId: 'wf',
-        caseIndex: 0,
-        repeatIndex: 0,
-        inputs: {},
-        query: null,
-        reference: null,
-      },
-      {
-        caseId: 'b',
-        position: 1,
-        workflowId: 'wf',
-        caseIndex: 1,
-        repeatIndex: 0,
-        inputs: {},
-        query: null,
-        reference: null,
-      },
-    ]);
+    store.addCases('r', [caseRecord('a', 0), caseRecord('b', 1)]);
     store.saveResults('r', [result('a', 'succeeded'), result('b', 'failed')]);
     expect(store.countByStatus('r')).toEqual({ succeeded: 1, failed: 1 });
     // A batch with a bad row (a result for no run) is refused whole.
@@ -144,16 +136,7 @@ describe('RunStore', () => {
   it('replaces a result saved again, and keeps cases added twice once', () => {
     const { store } = fresh();
     store.createRun({ id: 'r', configFile: null, config: {}, toolVersion: 'v' });
-    const c = {
-      caseId: 'a',
-      position: 0,
-      workflowId: 'wf',
-      caseIndex: 1,
-      repeatIndex: 0,
-      inputs: {},
-      query: null,
-      reference: null,
-    };
+    const c = { ...caseRecord('a', 0), caseIndex: 1 };
     store.addCases('r', [c]);
     store.addCases('r', [c]);
     store.saveResult('r', result('a', 'failed'));
