@@ -11,6 +11,8 @@ export interface ActiveRun {
   readonly outcome: SimRunOutcome;
   readonly failed: boolean;
   readonly latencyMs: number;
+  /** When the request arrived (`performance.now()`): the run answers `latencyMs` after it. */
+  readonly arrivedMs: number;
   readonly conversationId: string;
   readonly messageId: string;
 }

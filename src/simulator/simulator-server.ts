@@ -250,6 +250,8 @@ export class DifySimulator {
     res: ServerResponse,
     versionId: string | undefined,
   ): Promise<void> {
+    // Dify's time counts from the request, not from when its body was read and checked.
+    const arrivedMs = performance.now();
     const body = await readJson(req);
     const request = validateRunRequest(app, kind, body);
     let dsl = app.dsl;
@@ -310,6 +312,7 @@ export class DifySimulator {
       outcome,
       failed,
       latencyMs,
+      arrivedMs,
       conversationId,
       messageId: randomUUID(),
     };
@@ -345,7 +348,7 @@ export class DifySimulator {
   async #complete(run: ActiveRun): Promise<void> {
     const { record } = run;
     try {
-      await sleep(systemClock, run.latencyMs, { signal: record.stop.signal });
+      await sleep(systemClock, remainingMs(run), { signal: record.stop.signal });
     } catch {
       // Stopped.
     }
@@ -415,7 +418,9 @@ export class DifySimulator {
       }
     }
     if (!stopped()) {
-      await sleep(systemClock, stepMs, { signal: record.stop.signal }).catch(() => undefined);
+      await sleep(systemClock, remainingMs(run), { signal: record.stop.signal }).catch(
+        () => undefined,
+      );
     }
     this.#finish(run);
     for (const event of finalEvents(run)) write(`data: ${JSON.stringify(event)}\n\n`);
@@ -459,4 +464,9 @@ export class DifySimulator {
       throw difyError(404, 'not_found', 'no such simulator endpoint');
     }
   }
+}
+
+/** What is left of a run's latency, counted from its request's arrival. */
+function remainingMs(run: ActiveRun): number {
+  return Math.max(0, run.latencyMs - (performance.now() - run.arrivedMs));
 }
