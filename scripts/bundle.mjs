@@ -5,7 +5,15 @@
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-const external = ['better-sqlite3', 'exceljs', 'openai', 'chart.js', 'ajv', 'puppeteer-core'];
+const external = [
+  'better-sqlite3',
+  'exceljs',
+  'openai',
+  'chart.js',
+  'ajv',
+  'jsonpath-plus',
+  'puppeteer-core',
+];
 
 rmSync('dist/cli/chunks', { recursive: true, force: true });
 await build({

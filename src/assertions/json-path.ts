@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
-import { JSONPath } from 'jsonpath-plus';
+import type { JSONPath as JSONPathFunction } from 'jsonpath-plus';
 import type { Assertion, Score } from './assertion.js';
 import type { ConfigOf } from './config-of.js';
 import { expectedValue } from './expected-value.js';
@@ -17,6 +18,10 @@ function matches(found: unknown, expected: unknown): boolean {
 export const jsonPath: Assertion<ConfigOf<'json_path'>> = {
   defaultThreshold: 1,
   compile(config) {
+    // Loaded on first use: most suites never query a path, and every run would load it.
+    const { JSONPath } = createRequire(import.meta.url)('jsonpath-plus') as {
+      JSONPath: typeof JSONPathFunction;
+    };
     return (input): Score => {
       const parsed = outputJson(input.output);
       if (!parsed.ok) return { score: 0, pass: false, reason: parsed.reason };

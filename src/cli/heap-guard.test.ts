@@ -1,5 +1,6 @@
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { HeapGuard, fullCollection } from './heap-guard.js';
+import { HeapGuard, fullCollection, lazyFullCollection } from './heap-guard.js';
 
 describe('HeapGuard', () => {
   it('collects every N results only past the floor and twice the live heap after the last one', () => {
@@ -52,5 +53,18 @@ describe('fullCollection', () => {
     const gc = fullCollection();
     expect(typeof gc).toBe('function');
     gc?.();
+  });
+
+  it('leaves no gc on the contexts made after it', () => {
+    fullCollection();
+    expect(runInNewContext('typeof gc')).toBe('undefined');
+  });
+
+  it('is looked up on its first call, runs, and leaves no gc behind either', () => {
+    const collect = lazyFullCollection();
+    expect(runInNewContext('typeof gc')).toBe('undefined');
+    collect();
+    collect();
+    expect(runInNewContext('typeof gc')).toBe('undefined');
   });
 });

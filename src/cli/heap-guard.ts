@@ -47,7 +47,8 @@ export class HeapGuard {
 
 /**
  * V8's full collection, or undefined where this Node cannot give it. Node keeps `gc` behind a
- * flag; set before a new context is made, the flag puts it on that context's global.
+ * flag; set while a new context is made, the flag puts it on that context's global. It is unset
+ * at once, so no later context (a `javascript` assertion's) sees a `gc` of its own.
  */
 export function fullCollection(): (() => void) | undefined {
   try {
@@ -56,5 +57,19 @@ export function fullCollection(): (() => void) | undefined {
     return typeof gc === 'function' ? (gc as () => void) : undefined;
   } catch {
     return undefined;
+  } finally {
+    setFlagsFromString('--no-expose-gc');
   }
+}
+
+/**
+ * {@link fullCollection}, looked up the first time it is called: most runs never need it, and
+ * the context it is taken from costs a few milliseconds of start-up.
+ */
+export function lazyFullCollection(): () => void {
+  let gc: (() => void) | undefined | null = null;
+  return () => {
+    if (gc === null) gc = fullCollection();
+    gc?.();
+  };
 }

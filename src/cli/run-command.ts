@@ -9,7 +9,7 @@ import type { DifySimulator } from '../simulator/simulator-server.js';
 import { loadRunReport, type RunReport } from '../report/run-report.js';
 import { reportFormatOf } from '../report/write-report.js';
 import { RunStore } from '../store/run-store.js';
-import { HeapGuard, fullCollection } from './heap-guard.js';
+import { HeapGuard, lazyFullCollection } from './heap-guard.js';
 import { writeRunReports } from './report-command.js';
 
 /** The `run` command's options, as parsed. */
@@ -123,8 +123,7 @@ export async function runCommand(
       ticker.unref();
     }
     // A long run's memory stays near what is alive (see HeapGuard).
-    const collect = fullCollection();
-    const heapGuard = collect === undefined ? undefined : new HeapGuard({ collect });
+    const heapGuard = new HeapGuard({ collect: lazyFullCollection() });
     const summary = await runSuite({
       loaded,
       store,
@@ -138,7 +137,7 @@ export async function runCommand(
       signal,
       progress,
       onResult: (record) => {
-        heapGuard?.onResult();
+        heapGuard.onResult();
         if (jsonl !== undefined) jsonl.write(`${JSON.stringify(record)}\n`);
       },
     });
