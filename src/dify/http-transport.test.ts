@@ -1,7 +1,9 @@
 import { getEventListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nodeHttpFetch } from './http-transport.js';
 
 let server: Server;
@@ -123,5 +125,43 @@ describe('nodeHttpFetch', () => {
     await expect(nodeHttpFetch('http://127.0.0.1:9/x', {})).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
+  });
+});
+
+describe('nodeHttpFetch over https', () => {
+  const tls = new URL('../../test/support/tls/', import.meta.url);
+  let secure: HttpsServer;
+  let secureBase: string;
+  beforeAll(async () => {
+    secure = createHttpsServer(
+      {
+        key: readFileSync(new URL('loopback-test.key', tls)),
+        cert: readFileSync(new URL('loopback-test.crt', tls)),
+      },
+      (req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(`secure ${req.method ?? ''}`);
+      },
+    );
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    secureBase = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    secure.closeAllConnections();
+    await new Promise((resolve) => secure.close(resolve));
+  });
+
+  it('speaks TLS and refuses a certificate nobody vouches for', async () => {
+    await expect(nodeHttpFetch(`${secureBase}/x`, {})).rejects.toMatchObject({
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
+  });
+
+  it('reads the answer once the certificate is trusted', async () => {
+    vi.stubEnv('NODE_TLS_REJECT_UNAUTHORIZED', '0');
+    const response = await nodeHttpFetch(`${secureBase}/x`, { method: 'POST', body: 'b' });
+    expect(response.status).toBe(200);
+    await expect(response.text()).resolves.toBe('secure POST');
   });
 });
