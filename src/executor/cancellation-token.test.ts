@@ -63,12 +63,22 @@ describe('CancellationToken', () => {
     }).not.toThrow();
   });
 
-  it('leaves no listener behind once unsubscribed', () => {
+  it('leaves no listener behind once unsubscribed, and takes any number without a leak warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning);
+    };
+    process.on('warning', onWarning);
     const token = new CancellationToken();
     const unsubscribes = Array.from({ length: 1000 }, () => token.onCancel(() => undefined));
     expect(getEventListeners(token.signal, 'abort')).toHaveLength(1000);
     for (const unsubscribe of unsubscribes) unsubscribe();
     expect(getEventListeners(token.signal, 'abort')).toHaveLength(0);
+    token.reset();
+    for (let i = 0; i < 20; i += 1) token.onCancel(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
   });
 
   it('can be reset to run again with a fresh signal', () => {

@@ -1,11 +1,19 @@
+import { setMaxListeners } from 'node:events';
 import { CancelledError } from './executor-error.js';
+
+/** A run's signal: every wait and call of the run may listen to it, far more than ten. */
+function broadcastController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
 
 /**
  * A cancellable flag with an AbortSignal, so it composes with fetch and timers. Cancelling
  * interrupts every wait that watches its signal at once.
  */
 export class CancellationToken {
-  #controller = new AbortController();
+  #controller = broadcastController();
 
   /** Cancels; later calls do nothing. The signal's reason is a {@link CancelledError}. */
   cancel(reason = 'cancelled'): void {
@@ -58,6 +66,6 @@ export class CancellationToken {
    * with the old signal.
    */
   reset(): void {
-    this.#controller = new AbortController();
+    this.#controller = broadcastController();
   }
 }
