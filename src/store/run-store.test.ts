@@ -1,7 +1,9 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { crashMidWrite } from '../../test/support/crash-mid-write.js';
 import { MIGRATIONS } from './migrations.js';
 import { RunStore, type CaseRecord, type ResultRecord } from './run-store.js';
 import { StoreError } from './store-error.js';
@@ -164,5 +166,22 @@ describe('RunStore', () => {
       );
     }
     expect(() => RunStore.open(join(dir, 'missing.db'), { readonly: true })).toThrow(StoreError);
+  });
+
+  it('reads a store a crash left mid-write, read-only: opened once for writing, it repairs itself', () => {
+    const { store, path } = fresh();
+    store.createRun({ id: 'kept', configFile: null, config: {}, toolVersion: 't' });
+    store.close();
+    crashMidWrite(path);
+    // What SQLite answers a reader that finds the hot journal.
+    const raw = new Database(path, { readonly: true });
+    expect(() => raw.prepare('SELECT COUNT(*) FROM events').get()).toThrow(
+      expect.objectContaining({ code: 'SQLITE_READONLY_ROLLBACK' }) as Error,
+    );
+    raw.close();
+    const reader = RunStore.open(path, { readonly: true });
+    expect(reader.listRuns().map((r) => r.id)).toEqual(['kept']);
+    reader.close();
+    expect(existsSync(`${path}-journal`)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
-import { toStoreError } from './store-error.js';
+import { StoreError, toStoreError } from './store-error.js';
 
 /** Where a run stands. */
 export type RunState = 'running' | 'finished' | 'interrupted' | 'stopped';
@@ -135,12 +135,28 @@ export class RunStore {
   }
 
   /**
-   * Opens (or creates) a run store and brings its schema up to date.
+   * Opens (or creates) a run store and brings its schema up to date. Read-only, it only reads:
+   * a store that a crash left mid-write (a journal or log only a writer can roll back or
+   * recover) is first opened once for writing, which repairs it, then read.
    * @throws StoreError (`E_STORE_LOCKED`, `E_STORE_UNWRITABLE`, `E_STORE_CORRUPT`, …)
    */
   static open(
     path: string,
     options: { readonly now?: () => number; readonly readonly?: boolean } = {},
+  ): RunStore {
+    try {
+      return RunStore.#connect(path, options);
+    } catch (error) {
+      if (!(options.readonly === true && error instanceof StoreError && leftMidWrite(error)))
+        throw error;
+      RunStore.#repair(path, error);
+      return RunStore.#connect(path, options);
+    }
+  }
+
+  static #connect(
+    path: string,
+    options: { readonly now?: () => number; readonly readonly?: boolean },
   ): RunStore {
     let db: Database.Database | undefined;
     try {
@@ -168,6 +184,24 @@ export class RunStore {
     } catch (error) {
       db?.close();
       throw toStoreError(error, path);
+    }
+  }
+
+  /** Opens the store for writing and reads it, which rolls back or recovers what a crash left. */
+  static #repair(path: string, found: StoreError): void {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { fileMustExist: true, timeout: 5000, ...nativeBinding() });
+      db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+    } catch (error) {
+      throw new StoreError(
+        'E_STORE_UNWRITABLE',
+        `was left mid-write by a crash and only a writer can repair it, but it cannot be opened for writing (${(error as Error).message}); copy it somewhere writable and read the copy`,
+        path,
+        { cause: found },
+      );
+    } finally {
+      db?.close();
     }
   }
 
@@ -490,6 +524,19 @@ export class RunStore {
     }
     this.#db.close();
   }
+}
+
+/**
+ * SQLite's answer to a read-only connection that finds a hot journal, or a log it may not
+ * recover: what a process killed mid-write leaves until a writer opens the file.
+ */
+function leftMidWrite(error: StoreError): boolean {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return (
+    code === 'SQLITE_READONLY_ROLLBACK' ||
+    code === 'SQLITE_READONLY_RECOVERY' ||
+    code === 'SQLITE_READONLY_CANTINIT'
+  );
 }
 
 let addon: { readonly nativeBinding?: string } | undefined;

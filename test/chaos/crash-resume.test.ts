@@ -34,7 +34,12 @@ afterAll(async () => {
   await sim.close();
 });
 
+/**
+ * SQLite's integrity check of the store, read as `runs list` reads it: a kill mid-write can
+ * leave a journal only a writer rolls back, which the store's read-only open repairs first.
+ */
 function integrity(path: string): string {
+  RunStore.open(path, { readonly: true }).close();
   const db = new Database(path, { readonly: true });
   try {
     return String(

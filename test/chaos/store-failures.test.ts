@@ -9,6 +9,7 @@ import type { DifySimulator } from '../../src/simulator/simulator-server.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { recordScenario } from '../support/chaos-ledger.js';
 import { cli } from '../support/cli-process.js';
+import { crashMidWrite } from '../support/crash-mid-write.js';
 import { startSimulator } from '../support/simulator.js';
 
 let sim: DifySimulator;
@@ -122,6 +123,34 @@ describe('the run store', () => {
       recordScenario('store-read-only', {
         exitCode: refused.code,
         error: refused.err.trim().split('\n')[0],
+      });
+    },
+    30_000,
+  );
+
+  it.skipIf(!canMount)(
+    'left mid-write by a crash: runs list repairs it; on a read-only disk, E_STORE_UNWRITABLE saying why',
+    async () => {
+      const disk = mountTmpfs('crashed', '4m');
+      if (disk === undefined) throw new Error('mount failed');
+      const db = join(disk, 'runs.db');
+      const file = config('crashed', db, 20);
+      expect((await cli(['run', '-c', file, '--quiet'], dir).done).code).toBe(0);
+      crashMidWrite(db);
+      execFileSync('mount', ['-o', 'remount,ro', disk]);
+      const refused = await cli(['runs', 'list', '--store', db], dir).done;
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain('E_STORE_UNWRITABLE');
+      expect(refused.err).toContain('left mid-write by a crash');
+      expect(refused.err).toContain(db);
+      execFileSync('mount', ['-o', 'remount,rw', disk]);
+      const listed = await cli(['runs', 'list', '--store', db], dir).done;
+      expect(listed.code, listed.err).toBe(0);
+      expect(listed.out).toMatch(/finished\s+succeeded 20/);
+      recordScenario('store-crashed-mid-write', {
+        readOnlyExitCode: refused.code,
+        error: refused.err.trim().split('\n')[0],
+        repairedExitCode: listed.code,
       });
     },
     30_000,
