@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../core/zod-english.js';
 
 /** Where test answers are graded: the assertion types of the product spec. */
 export const ASSERTION_TYPES = [
@@ -18,24 +19,27 @@ export const ASSERTION_TYPES = [
   'llm_judge',
 ] as const satisfies readonly AssertionType[];
 
+const text = () => z.string().check(z.minLength(1));
+const fraction = () => z.number().check(z.minimum(0), z.maximum(1));
+const maximum = () => z.number().check(z.minimum(0));
+
 /** What every assertion has: which output field, how much it counts, when it passes. */
 const assertionBase = {
   /** A label for statistics and reports; the type (and output) when absent. */
-  name: z.string().min(1).optional(),
+  name: z.optional(text()),
   /** Which output field to grade; the whole output when absent. */
-  output: z.string().min(1).optional(),
+  output: z.optional(text()),
   /** How much the assertion counts in the case's score; 0 records it without counting it. */
-  weight: z.number().min(0).default(1),
+  weight: z._default(maximum(), 1),
   /** The score (0..1) the assertion needs to pass. */
-  threshold: z.number().min(0).max(1).optional(),
+  threshold: z.optional(fraction()),
   /** Inverts the assertion: passes when it would fail. */
-  not: z.boolean().default(false),
+  not: z._default(z.boolean(), false),
 };
 
 /** An expected value: given, or the case's `reference` when absent. */
-const expected = z.unknown().optional();
-const textOrTexts = z.union([z.string(), z.array(z.string()).min(1)]).optional();
-const maximum = z.number().min(0);
+const expected = z.optional(z.unknown());
+const textOrTexts = z.optional(z.union([z.string(), z.array(z.string()).check(z.minLength(1))]));
 
 /** One assertion, each type with the fields it needs. */
 export const assertionSchema = z.discriminatedUnion('type', [
@@ -44,16 +48,15 @@ export const assertionSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('icontains'), value: textOrTexts, ...assertionBase }),
   z.strictObject({
     type: z.literal('starts_with'),
-    value: z.string().optional(),
+    value: z.optional(z.string()),
     ...assertionBase,
   }),
   z.strictObject({
     type: z.literal('regex'),
-    value: z.string().min(1),
-    flags: z
-      .string()
-      .regex(/^[dgimsuvy]*$/, 'regex flags are d, g, i, m, s, u, v, y')
-      .optional(),
+    value: text(),
+    flags: z.optional(
+      z.string().check(z.regex(/^[dgimsuvy]*$/, 'regex flags are d, g, i, m, s, u, v, y')),
+    ),
     ...assertionBase,
   }),
   z.strictObject({ type: z.literal('is_json'), ...assertionBase }),
@@ -61,40 +64,40 @@ export const assertionSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('json_path'),
     /** A JSONPath expression, e.g. `$.items[0].name`. */
-    path: z.string().min(1),
+    path: text(),
     /** What the first match must equal; without it, the path must match something. */
     value: expected,
     ...assertionBase,
   }),
-  z.strictObject({ type: z.literal('similar'), value: z.string().optional(), ...assertionBase }),
+  z.strictObject({ type: z.literal('similar'), value: z.optional(z.string()), ...assertionBase }),
   z.strictObject({
     type: z.literal('javascript'),
     /** An expression over `output`, `outputs`, `answer`, `inputs`, `query`, `reference`. */
-    value: z.string().min(1),
+    value: text(),
     ...assertionBase,
   }),
-  z.strictObject({ type: z.literal('latency'), value: maximum, ...assertionBase }),
-  z.strictObject({ type: z.literal('tokens'), value: maximum, ...assertionBase }),
-  z.strictObject({ type: z.literal('cost'), value: maximum, ...assertionBase }),
+  z.strictObject({ type: z.literal('latency'), value: maximum(), ...assertionBase }),
+  z.strictObject({ type: z.literal('tokens'), value: maximum(), ...assertionBase }),
+  z.strictObject({ type: z.literal('cost'), value: maximum(), ...assertionBase }),
   z.strictObject({
     type: z.literal('llm_judge'),
     /** The rubric the judge grades the output against. */
-    value: z.string().min(1),
+    value: text(),
     ...assertionBase,
   }),
 ]);
 
 /** A grade class: the pass rate it needs at least and the latency it allows at most. */
 const gradeClass = z.strictObject({
-  min_pass_rate: z.number().min(0).max(1),
-  max_latency_ms: z.number().min(0),
+  min_pass_rate: fraction(),
+  max_latency_ms: maximum(),
 });
 
 /** The classification of cases and runs into excellent, good, fair and poor. */
 export const gradingSchema = z.strictObject({
-  excellent: gradeClass.default({ min_pass_rate: 0.95, max_latency_ms: 2000 }),
-  good: gradeClass.default({ min_pass_rate: 0.8, max_latency_ms: 5000 }),
-  fair: gradeClass.default({ min_pass_rate: 0.5, max_latency_ms: 15000 }),
+  excellent: z._default(gradeClass, { min_pass_rate: 0.95, max_latency_ms: 2000 }),
+  good: z._default(gradeClass, { min_pass_rate: 0.8, max_latency_ms: 5000 }),
+  fair: z._default(gradeClass, { min_pass_rate: 0.5, max_latency_ms: 15000 }),
 });
 
 /** One configured assertion, defaults filled in. */

@@ -1,11 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../core/zod-english.js';
 import { assertionSchema, gradingSchema } from '../assertions/assertion-schema.js';
 
-// A configuration is parsed once per command: zod's compiled fast path (a `new Function` per
-// object shape) costs more to build than it saves here, ~20 ms of every start.
-z.config({ jitless: true });
-
-const seconds = z.number().min(0);
+const text = () => z.string().check(z.minLength(1));
+const atLeast = (min: number) => z.number().check(z.minimum(min));
+const positive = () => z.number().check(z.gt(0));
+const count = () => z.int().check(z.minimum(1));
+const between = (min: number, max: number) => z.number().check(z.minimum(min), z.maximum(max));
+const rateLimit = () => z.optional(z.strictObject({ per_minute: positive(), burst: count() }));
 
 const typedInputSchema = z.strictObject({
   type: z.enum(['string', 'number', 'file', 'json']),
@@ -18,80 +20,77 @@ const scalarSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const inputSchema = z.union([scalarSchema, z.array(z.unknown()), typedInputSchema]);
 
 const workflowSchema = z.strictObject({
-  id: z.string().min(1),
-  name: z.string().optional(),
+  id: text(),
+  name: z.optional(z.string()),
   /** The app's key (`app-…`); keep it in the environment: `${DIFY_KEY}`. */
-  api_key: z.string().min(1),
-  mode: z
-    .enum(['auto', 'workflow', 'advanced-chat', 'chat', 'agent-chat', 'completion'])
-    .default('auto'),
-  response_mode: z.enum(['streaming', 'blocking']).default('streaming'),
-  inputs: z.record(z.string(), inputSchema).default({}),
+  api_key: text(),
+  mode: z._default(
+    z.enum(['auto', 'workflow', 'advanced-chat', 'chat', 'agent-chat', 'completion']),
+    'auto',
+  ),
+  response_mode: z._default(z.enum(['streaming', 'blocking']), 'streaming'),
+  inputs: z._default(z.record(z.string(), inputSchema), {}),
   /** A CSV or JSONL file of rows, one case per row, relative to the config file. */
-  dataset: z.string().min(1).optional(),
-  combine: z.enum(['zip', 'cartesian', 'pairwise']).default('zip'),
+  dataset: z.optional(text()),
+  combine: z._default(z.enum(['zip', 'cartesian', 'pairwise']), 'zip'),
   /** Expected outputs: one per case, or one for all. */
-  reference: z.unknown().optional(),
-  assert: z.array(assertionSchema).default([]),
+  reference: z.optional(z.unknown()),
+  assert: z._default(z.array(assertionSchema), []),
   /** The weighted score a case needs to pass; without it, every counted assertion must pass. */
-  threshold: z.number().min(0).max(1).optional(),
-  repeat: z.number().int().min(1).default(1),
+  threshold: z.optional(between(0, 1)),
+  repeat: z._default(count(), 1),
   /** The user's message, for chat apps: a string, or a list (one per case). */
-  query: z.union([z.string(), z.array(z.string())]).optional(),
+  query: z.optional(z.union([z.string(), z.array(z.string())])),
   /** Run a chat app's cases as one conversation, in order. */
-  conversation: z.boolean().default(false),
-  prompt_variant: z.string().optional(),
+  conversation: z._default(z.boolean(), false),
+  prompt_variant: z.optional(z.string()),
   /** With `dify.base_url: simulator`: the DSL (relative to the config file) and behaviour. */
-  simulator: z
-    .strictObject({ dsl: z.string().min(1), behaviour: z.looseObject({}).optional() })
-    .optional(),
+  simulator: z.optional(z.strictObject({ dsl: text(), behaviour: z.optional(z.looseObject({})) })),
 });
 
 /** The `execution` section: the executor's policy, in snake_case, plus budgets. */
 const executionSchema = z.strictObject({
-  concurrency: z.number().int().min(1).default(5),
-  batch_size: z.number().int().min(1).optional(),
-  backoff_between_batches: seconds.default(0),
-  rate_limit: z
-    .strictObject({ per_minute: z.number().gt(0), burst: z.number().int().min(1) })
-    .optional(),
-  retry: z
-    .strictObject({
-      max_attempts: z.number().int().min(1).default(3),
-      backoff: seconds.default(0.5),
-      multiplier: z.number().min(1).default(2),
-      max_backoff: seconds.default(30),
-      jitter: z.number().min(0).max(1).default(0.2),
-    })
-    .prefault({}),
-  timeout_per_task: z.number().gt(0).default(300),
-  stop: z
-    .strictObject({
-      max_failures: z.number().int().min(1).optional(),
-      timeout: z.number().gt(0).optional(),
-    })
-    .prefault({}),
+  concurrency: z._default(count(), 5),
+  batch_size: z.optional(count()),
+  backoff_between_batches: z._default(atLeast(0), 0),
+  rate_limit: rateLimit(),
+  retry: z.prefault(
+    z.strictObject({
+      max_attempts: z._default(count(), 3),
+      backoff: z._default(atLeast(0), 0.5),
+      multiplier: z._default(atLeast(1), 2),
+      max_backoff: z._default(atLeast(0), 30),
+      jitter: z._default(between(0, 1), 0.2),
+    }),
+    {},
+  ),
+  timeout_per_task: z._default(positive(), 300),
+  stop: z.prefault(
+    z.strictObject({
+      max_failures: z.optional(count()),
+      timeout: z.optional(positive()),
+    }),
+    {},
+  ),
   /** Stop the run once this many tokens were spent. */
-  max_tokens: z.number().int().min(1).optional(),
+  max_tokens: z.optional(count()),
   /** Stop the run once it cost this much. */
-  max_cost: z.number().gt(0).optional(),
+  max_cost: z.optional(positive()),
 });
 
 const llmSchema = z.strictObject({
   base_url: z.url(),
-  model: z.string().min(1),
-  api_key: z.string().optional(),
-  temperature: z.number().min(0).max(2).default(0),
+  model: text(),
+  api_key: z.optional(z.string()),
+  temperature: z._default(between(0, 2), 0),
   /** Calls in flight at once. */
-  concurrency: z.number().int().min(1).default(4),
-  rate_limit: z
-    .strictObject({ per_minute: z.number().gt(0), burst: z.number().int().min(1) })
-    .optional(),
-  max_attempts: z.number().int().min(1).default(3),
+  concurrency: z._default(count(), 4),
+  rate_limit: rateLimit(),
+  max_attempts: z._default(count(), 3),
   /** Seconds before the first retry; doubled each time. */
-  backoff: seconds.default(1),
+  backoff: z._default(atLeast(0), 1),
   /** Seconds one call may take. */
-  timeout: z.number().gt(0).default(60),
+  timeout: z._default(positive(), 60),
 });
 
 /** The whole configuration file. */
@@ -99,56 +98,58 @@ export const configSchema = z
   .strictObject({
     dify: z.strictObject({
       /** The console's base URL, or `simulator` for the built-in simulator. */
-      base_url: z.string().min(1),
+      base_url: text(),
       /** @default `{base_url}/v1` */
-      api_base: z.string().min(1).optional(),
-      email: z.string().optional(),
-      password: z.string().optional(),
+      api_base: z.optional(text()),
+      email: z.optional(z.string()),
+      password: z.optional(z.string()),
       /** Seconds one HTTP request may take. */
-      request_timeout: z.number().gt(0).default(120),
+      request_timeout: z._default(positive(), 120),
       /** Runs send `user: {user_prefix}-{run id}`. */
-      user_prefix: z.string().min(1).default('dify-autoopt'),
+      user_prefix: z._default(text(), 'dify-autoopt'),
     }),
-    workflows: z.array(workflowSchema).min(1),
-    default_assert: z.array(assertionSchema).default([]),
-    execution: executionSchema.prefault({}),
-    judge: llmSchema.optional(),
-    grading: gradingSchema.prefault({}),
-    llm: llmSchema.optional(),
-    optimization: z.looseObject({}).optional(),
-    output: z
-      .strictObject({
-        formats: z.array(z.enum(['json', 'jsonl', 'csv', 'xlsx', 'html', 'junit'])).default([]),
-        dir: z.string().default('reports'),
-      })
-      .prefault({}),
-    store: z
-      .strictObject({ path: z.string().min(1).default('.dify-autoopt/runs.db') })
-      .prefault({}),
-    logging: z
-      .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
-      .prefault({}),
+    workflows: z.array(workflowSchema).check(z.minLength(1)),
+    default_assert: z._default(z.array(assertionSchema), []),
+    execution: z.prefault(executionSchema, {}),
+    judge: z.optional(llmSchema),
+    grading: z.prefault(gradingSchema, {}),
+    llm: z.optional(llmSchema),
+    optimization: z.optional(z.looseObject({})),
+    output: z.prefault(
+      z.strictObject({
+        formats: z._default(z.array(z.enum(['json', 'jsonl', 'csv', 'xlsx', 'html', 'junit'])), []),
+        dir: z._default(z.string(), 'reports'),
+      }),
+      {},
+    ),
+    store: z.prefault(z.strictObject({ path: z._default(text(), '.dify-autoopt/runs.db') }), {}),
+    logging: z.prefault(
+      z.strictObject({ level: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info') }),
+      {},
+    ),
   })
-  .superRefine((config, context) => {
-    if (config.judge !== undefined) return;
-    const check = (
-      assertions: readonly { readonly type: string }[],
-      path: (string | number)[],
-    ): void => {
-      assertions.forEach((assertion, index) => {
-        if (assertion.type === 'llm_judge')
-          context.addIssue({
-            code: 'custom',
-            path: [...path, index, 'type'],
-            message: 'llm_judge needs a `judge` section (base_url, model, api_key)',
-          });
+  .check(
+    z.superRefine((config, context) => {
+      if (config.judge !== undefined) return;
+      const check = (
+        assertions: readonly { readonly type: string }[],
+        path: (string | number)[],
+      ): void => {
+        assertions.forEach((assertion, index) => {
+          if (assertion.type === 'llm_judge')
+            context.addIssue({
+              code: 'custom',
+              path: [...path, index, 'type'],
+              message: 'llm_judge needs a `judge` section (base_url, model, api_key)',
+            });
+        });
+      };
+      check(config.default_assert, ['default_assert']);
+      config.workflows.forEach((workflow, index) => {
+        check(workflow.assert, ['workflows', index, 'assert']);
       });
-    };
-    check(config.default_assert, ['default_assert']);
-    config.workflows.forEach((workflow, index) => {
-      check(workflow.assert, ['workflows', index, 'assert']);
-    });
-  });
+    }),
+  );
 
 /** A validated configuration, defaults filled in. */
 export type Config = z.output<typeof configSchema>;

@@ -49,8 +49,7 @@ export function parseConfig(
     );
   }
   const problems: ConfigProblem[] = substituteEnv(doc, lines, env, file);
-  // Parsed once: compiling zod's fast path would cost more than it saves.
-  const parsed = configSchema.safeParse(doc.toJS(), { jitless: true });
+  const parsed = configSchema.safeParse(doc.toJS());
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path =

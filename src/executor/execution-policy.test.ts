@@ -85,6 +85,15 @@ describe('parseExecutionPolicy', () => {
     expect(error.message).toMatch(/concurrency: .*\(got 0\); retry\.jitter: .*\(got 2\)/);
   });
 
+  it('says what is wrong in English words, not a bare "invalid input"', () => {
+    expect(rejection({ concurrency: 0 }).issues[0]?.message).toBe(
+      'Too small: expected number to be >=1',
+    );
+    expect(rejection({ concurrency: 1.5 }).issues[0]?.message).toBe(
+      'Invalid input: expected int, received number',
+    );
+  });
+
   it('describes values of every kind in its message', () => {
     expect(rejection({ concurrency: { n: 1 } }).message).toContain('(got {"n":1})');
     expect(rejection({ concurrency: () => 1 }).message).toContain('(got a function)');

@@ -1,48 +1,51 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../core/zod-english.js';
 import { PolicyValidationError, type PolicyIssue } from './executor-error.js';
 
-const seconds = z.number();
+const atLeast = (min: number) => z.number().check(z.minimum(min));
+const positive = () => z.number().check(z.gt(0));
+const count = () => z.int().check(z.minimum(1));
 
 const retrySchema = z.strictObject({
   /** Attempts in all, the first try included. */
-  maxAttempts: z.number().int().min(1).default(3),
+  maxAttempts: z._default(count(), 3),
   /** Seconds to wait before the first retry. */
-  backoff: seconds.min(0).default(0.5),
+  backoff: z._default(atLeast(0), 0.5),
   /** Each further wait is the previous one times this. */
-  multiplier: z.number().min(1).default(2),
+  multiplier: z._default(atLeast(1), 2),
   /** Seconds no wait exceeds. */
-  maxBackoff: seconds.min(0).default(30),
+  maxBackoff: z._default(atLeast(0), 30),
   /** Each wait is shortened by up to this fraction, at random. */
-  jitter: z.number().min(0).max(1).default(0.2),
+  jitter: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.2),
 });
 
 const rateLimitSchema = z.strictObject({
   /** Attempts started per minute, on average. */
-  perMinute: z.number().gt(0),
+  perMinute: positive(),
   /** The bucket's capacity: how many may start at once after a quiet spell. */
-  burst: z.number().int().min(1),
+  burst: count(),
 });
 
 const stopConditionsSchema = z.strictObject({
   /** Stop once this many tasks ended failed, timeout or error. */
-  maxFailures: z.number().int().min(1).optional(),
+  maxFailures: z.optional(count()),
   /** Stop once the run has lasted this many seconds. */
-  timeout: seconds.gt(0).optional(),
+  timeout: z.optional(positive()),
 });
 
 /** The schema of an execution policy; the single source of its type. */
 export const executionPolicySchema = z.strictObject({
   /** Tasks in flight at most. @default 5 */
-  concurrency: z.number().int().min(1).default(5),
+  concurrency: z._default(count(), 5),
   /** Admit tasks in waves of this size; none: one continuous pool. */
-  batchSize: z.number().int().min(1).optional(),
+  batchSize: z.optional(count()),
   /** Seconds to pause between waves. @default 0 */
-  backoffBetweenBatches: seconds.min(0).default(0),
-  rateLimit: rateLimitSchema.optional(),
-  retry: retrySchema.prefault({}),
+  backoffBetweenBatches: z._default(atLeast(0), 0),
+  rateLimit: z.optional(rateLimitSchema),
+  retry: z.prefault(retrySchema, {}),
   /** Seconds an attempt may run before it is aborted. @default 300 */
-  timeoutPerTask: seconds.gt(0).default(300),
-  stopConditions: stopConditionsSchema.prefault({}),
+  timeoutPerTask: z._default(positive(), 300),
+  stopConditions: z.prefault(stopConditionsSchema, {}),
 });
 
 /** A validated execution policy, every default filled in. */
@@ -57,8 +60,7 @@ export type RetryPolicy = ExecutionPolicy['retry'];
  * @throws PolicyValidationError (`E_POLICY_INVALID`) naming every bad field and its value.
  */
 export function parseExecutionPolicy(input: unknown): ExecutionPolicy {
-  // Parsed once per run: zod's compiled fast path would cost more to build than it saves.
-  const parsed = executionPolicySchema.safeParse(input, { jitless: true });
+  const parsed = executionPolicySchema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue): PolicyIssue => {
     const path =

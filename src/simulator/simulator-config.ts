@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../core/zod-english.js';
 import { AutoOptError } from '../core/autoopt-error.js';
 import { yamlPosition } from '../core/yaml-position.js';
 
@@ -12,54 +13,60 @@ export class SimulatorConfigError extends AutoOptError {
   }
 }
 
+const atLeast = (min: number) => z.number().check(z.minimum(min));
+const share = () => z._default(z.number().check(z.minimum(0), z.maximum(1)), 0);
+const text = () => z.string().check(z.minLength(1));
+
 const latencySchema = z.union([
-  z
-    .number()
-    .min(0)
-    .transform((ms) => ({ minMs: ms, maxMs: ms })),
-  z
-    .strictObject({ min: z.number().min(0), max: z.number().min(0) })
-    .transform((r) => ({ minMs: r.min, maxMs: Math.max(r.min, r.max) })),
+  z.pipe(
+    atLeast(0),
+    z.transform((ms) => ({ minMs: ms, maxMs: ms })),
+  ),
+  z.pipe(
+    z.strictObject({ min: atLeast(0), max: atLeast(0) }),
+    z.transform((r) => ({ minMs: r.min, maxMs: Math.max(r.min, r.max) })),
+  ),
 ]);
 
 const behaviourSchema = z.strictObject({
   /** Latency of a run, in ms: a number, or `{min, max}` drawn uniformly. */
-  latency_ms: latencySchema.prefault(20),
+  latency_ms: z.prefault(latencySchema, 20),
   /** Share of runs that answer 200 with `status: failed`. */
-  failure_rate: z.number().min(0).max(1).default(0),
+  failure_rate: share(),
   /** Share of requests answered 500. */
-  error_5xx_rate: z.number().min(0).max(1).default(0),
+  error_5xx_rate: share(),
   /** Share of requests answered 429 `rate_limit_error`. */
-  rate_429_rate: z.number().min(0).max(1).default(0),
+  rate_429_rate: share(),
   /** Runs in flight at most; more are answered 429 `too_many_requests` stating the cap. */
-  concurrency_cap: z.number().int().min(1).optional(),
+  concurrency_cap: z.optional(z.int().check(z.minimum(1))),
   /** Whether the cap's 429 states the number, as most Dify versions do. */
-  cap_states_limit: z.boolean().default(true),
+  cap_states_limit: z._default(z.boolean(), true),
 });
 
 const appSchema = z.strictObject({
-  id: z.string().min(1),
-  api_key: z.string().min(1),
+  id: text(),
+  api_key: text(),
   /** A DSL file, relative to the apps file. */
-  dsl: z.string().min(1).optional(),
+  dsl: z.optional(text()),
   /** Or the DSL inline, as YAML text. */
-  dsl_yaml: z.string().min(1).optional(),
-  behaviour: behaviourSchema.prefault({}),
+  dsl_yaml: z.optional(text()),
+  behaviour: z.prefault(behaviourSchema, {}),
 });
 
 /** The simulator's apps file. */
 export const simulatorConfigSchema = z.strictObject({
-  apps: z.array(appSchema).min(1),
-  console: z
-    .strictObject({
-      email: z.string().default('admin@example.com'),
-      password: z.string().default('password'),
+  apps: z.array(appSchema).check(z.minLength(1)),
+  console: z.prefault(
+    z.strictObject({
+      email: z._default(z.string(), 'admin@example.com'),
+      password: z._default(z.string(), 'password'),
       /** `cookie`: newer Dify (cookies and a CSRF token); `bearer`: older Dify. */
-      auth: z.enum(['cookie', 'bearer']).default('cookie'),
-    })
-    .prefault({}),
+      auth: z._default(z.enum(['cookie', 'bearer']), 'cookie'),
+    }),
+    {},
+  ),
   /** Seeds the behaviour's random draws, for repeatable runs. */
-  seed: z.number().int().default(1),
+  seed: z._default(z.int(), 1),
 });
 
 export type SimulatorConfigInput = z.input<typeof simulatorConfigSchema>;
