@@ -52,6 +52,18 @@ function config(name: string, db: string, cases: number, padding = 40): string {
   return file;
 }
 
+/** A small disk of its own holding a store with one finished run of 20 cases. */
+async function twentyStoredOnOwnDisk(
+  name: string,
+): Promise<{ readonly disk: string; readonly db: string; readonly file: string }> {
+  const disk = mountTmpfs(name, '4m');
+  if (disk === undefined) throw new Error('mount failed');
+  const db = join(disk, 'runs.db');
+  const file = config(name, db, 20);
+  expect((await cli(['run', '-c', file, '--quiet'], dir).done).code).toBe(0);
+  return { disk, db, file };
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'chaos-store-'));
   sim = await startSimulator({
@@ -107,11 +119,7 @@ describe('the run store', () => {
   it.skipIf(!canMount)(
     'on a read-only disk: E_STORE_UNWRITABLE, and the stored runs are still there',
     async () => {
-      const disk = mountTmpfs('ro', '4m');
-      if (disk === undefined) throw new Error('mount failed');
-      const db = join(disk, 'runs.db');
-      const file = config('readonly', db, 20);
-      expect((await cli(['run', '-c', file, '--quiet'], dir).done).code).toBe(0);
+      const { disk, db, file } = await twentyStoredOnOwnDisk('readonly');
       execFileSync('mount', ['-o', 'remount,ro', disk]);
       const refused = await cli(['run', '-c', file, '--quiet'], dir).done;
       expect(refused.code).toBe(1);
@@ -131,11 +139,7 @@ describe('the run store', () => {
   it.skipIf(!canMount)(
     'left mid-write by a crash: runs list repairs it; on a read-only disk, E_STORE_UNWRITABLE saying why',
     async () => {
-      const disk = mountTmpfs('crashed', '4m');
-      if (disk === undefined) throw new Error('mount failed');
-      const db = join(disk, 'runs.db');
-      const file = config('crashed', db, 20);
-      expect((await cli(['run', '-c', file, '--quiet'], dir).done).code).toBe(0);
+      const { disk, db } = await twentyStoredOnOwnDisk('crashed');
       crashMidWrite(db);
       execFileSync('mount', ['-o', 'remount,ro', disk]);
       const refused = await cli(['runs', 'list', '--store', db], dir).done;
