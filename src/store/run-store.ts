@@ -196,7 +196,7 @@ export class RunStore {
     } catch (error) {
       throw new StoreError(
         'E_STORE_UNWRITABLE',
-        `was left mid-write by a crash and only a writer can repair it, but it cannot be opened for writing (${(error as Error).message}); copy it somewhere writable and read the copy`,
+        `was left mid-write by a crash and only a writer can repair it, but it cannot be opened for writing (${(error as Error).message}); copy it with the files beside it (its -journal or -wal) somewhere writable and read the copy`,
         path,
         { cause: found },
       );
