@@ -33,7 +33,7 @@ const hasTime = existsSync('/usr/bin/time');
  */
 async function startSimulator(name, latency) {
   const sim = await spawnSimulator(name, latency);
-  spawnSync(process.execPath, [join(here, 'floor-client.mjs'), sim.url, '2000', '50']);
+  runFloor(sim.url, 2000, 50);
   return sim;
 }
 

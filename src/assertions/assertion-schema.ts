@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import '../core/zod-english.js';
+import { atLeast, between, nonEmpty } from '../core/schema-parts.js';
 
 /** Where test answers are graded: the assertion types of the product spec. */
 export const ASSERTION_TYPES = [
@@ -19,20 +19,16 @@ export const ASSERTION_TYPES = [
   'llm_judge',
 ] as const satisfies readonly AssertionType[];
 
-const text = () => z.string().check(z.minLength(1));
-const fraction = () => z.number().check(z.minimum(0), z.maximum(1));
-const maximum = () => z.number().check(z.minimum(0));
-
 /** What every assertion has: which output field, how much it counts, when it passes. */
 const assertionBase = {
   /** A label for statistics and reports; the type (and output) when absent. */
-  name: z.optional(text()),
+  name: z.optional(nonEmpty()),
   /** Which output field to grade; the whole output when absent. */
-  output: z.optional(text()),
+  output: z.optional(nonEmpty()),
   /** How much the assertion counts in the case's score; 0 records it without counting it. */
-  weight: z._default(maximum(), 1),
+  weight: z._default(atLeast(0), 1),
   /** The score (0..1) the assertion needs to pass. */
-  threshold: z.optional(fraction()),
+  threshold: z.optional(between(0, 1)),
   /** Inverts the assertion: passes when it would fail. */
   not: z._default(z.boolean(), false),
 };
@@ -53,7 +49,7 @@ export const assertionSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('regex'),
-    value: text(),
+    value: nonEmpty(),
     flags: z.optional(
       z.string().check(z.regex(/^[dgimsuvy]*$/, 'regex flags are d, g, i, m, s, u, v, y')),
     ),
@@ -64,7 +60,7 @@ export const assertionSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('json_path'),
     /** A JSONPath expression, e.g. `$.items[0].name`. */
-    path: text(),
+    path: nonEmpty(),
     /** What the first match must equal; without it, the path must match something. */
     value: expected,
     ...assertionBase,
@@ -73,24 +69,24 @@ export const assertionSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('javascript'),
     /** An expression over `output`, `outputs`, `answer`, `inputs`, `query`, `reference`. */
-    value: text(),
+    value: nonEmpty(),
     ...assertionBase,
   }),
-  z.strictObject({ type: z.literal('latency'), value: maximum(), ...assertionBase }),
-  z.strictObject({ type: z.literal('tokens'), value: maximum(), ...assertionBase }),
-  z.strictObject({ type: z.literal('cost'), value: maximum(), ...assertionBase }),
+  z.strictObject({ type: z.literal('latency'), value: atLeast(0), ...assertionBase }),
+  z.strictObject({ type: z.literal('tokens'), value: atLeast(0), ...assertionBase }),
+  z.strictObject({ type: z.literal('cost'), value: atLeast(0), ...assertionBase }),
   z.strictObject({
     type: z.literal('llm_judge'),
     /** The rubric the judge grades the output against. */
-    value: text(),
+    value: nonEmpty(),
     ...assertionBase,
   }),
 ]);
 
 /** A grade class: the pass rate it needs at least and the latency it allows at most. */
 const gradeClass = z.strictObject({
-  min_pass_rate: fraction(),
-  max_latency_ms: maximum(),
+  min_pass_rate: between(0, 1),
+  max_latency_ms: atLeast(0),
 });
 
 /** The classification of cases and runs into excellent, good, fair and poor. */

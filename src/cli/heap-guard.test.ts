@@ -60,7 +60,7 @@ describe('fullCollection', () => {
     expect(runInNewContext('typeof gc')).toBe('undefined');
   });
 
-  it('is looked up on its first call, runs, and leaves no gc behind either', () => {
+  it('runs V8’s collection when called, again and again, and leaves no gc behind either', () => {
     const collect = lazyFullCollection();
     expect(runInNewContext('typeof gc')).toBe('undefined');
     collect();

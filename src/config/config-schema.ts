@@ -1,12 +1,7 @@
 import * as z from 'zod/mini';
-import '../core/zod-english.js';
 import { assertionSchema, gradingSchema } from '../assertions/assertion-schema.js';
+import { atLeast, between, count, nonEmpty, positive } from '../core/schema-parts.js';
 
-const text = () => z.string().check(z.minLength(1));
-const atLeast = (min: number) => z.number().check(z.minimum(min));
-const positive = () => z.number().check(z.gt(0));
-const count = () => z.int().check(z.minimum(1));
-const between = (min: number, max: number) => z.number().check(z.minimum(min), z.maximum(max));
 const rateLimit = () => z.optional(z.strictObject({ per_minute: positive(), burst: count() }));
 
 const typedInputSchema = z.strictObject({
@@ -20,10 +15,10 @@ const scalarSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const inputSchema = z.union([scalarSchema, z.array(z.unknown()), typedInputSchema]);
 
 const workflowSchema = z.strictObject({
-  id: text(),
+  id: nonEmpty(),
   name: z.optional(z.string()),
   /** The app's key (`app-…`); keep it in the environment: `${DIFY_KEY}`. */
-  api_key: text(),
+  api_key: nonEmpty(),
   mode: z._default(
     z.enum(['auto', 'workflow', 'advanced-chat', 'chat', 'agent-chat', 'completion']),
     'auto',
@@ -31,7 +26,7 @@ const workflowSchema = z.strictObject({
   response_mode: z._default(z.enum(['streaming', 'blocking']), 'streaming'),
   inputs: z._default(z.record(z.string(), inputSchema), {}),
   /** A CSV or JSONL file of rows, one case per row, relative to the config file. */
-  dataset: z.optional(text()),
+  dataset: z.optional(nonEmpty()),
   combine: z._default(z.enum(['zip', 'cartesian', 'pairwise']), 'zip'),
   /** Expected outputs: one per case, or one for all. */
   reference: z.optional(z.unknown()),
@@ -45,7 +40,9 @@ const workflowSchema = z.strictObject({
   conversation: z._default(z.boolean(), false),
   prompt_variant: z.optional(z.string()),
   /** With `dify.base_url: simulator`: the DSL (relative to the config file) and behaviour. */
-  simulator: z.optional(z.strictObject({ dsl: text(), behaviour: z.optional(z.looseObject({})) })),
+  simulator: z.optional(
+    z.strictObject({ dsl: nonEmpty(), behaviour: z.optional(z.looseObject({})) }),
+  ),
 });
 
 /** The `execution` section: the executor's policy, in snake_case, plus budgets. */
@@ -80,7 +77,7 @@ const executionSchema = z.strictObject({
 
 const llmSchema = z.strictObject({
   base_url: z.url(),
-  model: text(),
+  model: nonEmpty(),
   api_key: z.optional(z.string()),
   temperature: z._default(between(0, 2), 0),
   /** Calls in flight at once. */
@@ -98,15 +95,15 @@ export const configSchema = z
   .strictObject({
     dify: z.strictObject({
       /** The console's base URL, or `simulator` for the built-in simulator. */
-      base_url: text(),
+      base_url: nonEmpty(),
       /** @default `{base_url}/v1` */
-      api_base: z.optional(text()),
+      api_base: z.optional(nonEmpty()),
       email: z.optional(z.string()),
       password: z.optional(z.string()),
       /** Seconds one HTTP request may take. */
       request_timeout: z._default(positive(), 120),
       /** Runs send `user: {user_prefix}-{run id}`. */
-      user_prefix: z._default(text(), 'dify-autoopt'),
+      user_prefix: z._default(nonEmpty(), 'dify-autoopt'),
     }),
     workflows: z.array(workflowSchema).check(z.minLength(1)),
     default_assert: z._default(z.array(assertionSchema), []),
@@ -122,7 +119,10 @@ export const configSchema = z
       }),
       {},
     ),
-    store: z.prefault(z.strictObject({ path: z._default(text(), '.dify-autoopt/runs.db') }), {}),
+    store: z.prefault(
+      z.strictObject({ path: z._default(nonEmpty(), '.dify-autoopt/runs.db') }),
+      {},
+    ),
     logging: z.prefault(
       z.strictObject({ level: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info') }),
       {},

@@ -1,10 +1,6 @@
 import * as z from 'zod/mini';
-import '../core/zod-english.js';
+import { atLeast, between, count, positive } from '../core/schema-parts.js';
 import { PolicyValidationError, type PolicyIssue } from './executor-error.js';
-
-const atLeast = (min: number) => z.number().check(z.minimum(min));
-const positive = () => z.number().check(z.gt(0));
-const count = () => z.int().check(z.minimum(1));
 
 const retrySchema = z.strictObject({
   /** Attempts in all, the first try included. */
@@ -16,7 +12,7 @@ const retrySchema = z.strictObject({
   /** Seconds no wait exceeds. */
   maxBackoff: z._default(atLeast(0), 30),
   /** Each wait is shortened by up to this fraction, at random. */
-  jitter: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.2),
+  jitter: z._default(between(0, 1), 0.2),
 });
 
 const rateLimitSchema = z.strictObject({

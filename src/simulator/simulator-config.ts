@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import * as z from 'zod/mini';
-import '../core/zod-english.js';
 import { AutoOptError } from '../core/autoopt-error.js';
+import { atLeast, between, count, nonEmpty } from '../core/schema-parts.js';
 import { yamlPosition } from '../core/yaml-position.js';
 
 /** A simulator apps file that cannot be used: which file, key, line and column. */
@@ -13,9 +13,7 @@ export class SimulatorConfigError extends AutoOptError {
   }
 }
 
-const atLeast = (min: number) => z.number().check(z.minimum(min));
-const share = () => z._default(z.number().check(z.minimum(0), z.maximum(1)), 0);
-const text = () => z.string().check(z.minLength(1));
+const share = () => z._default(between(0, 1), 0);
 
 const latencySchema = z.union([
   z.pipe(
@@ -38,18 +36,18 @@ const behaviourSchema = z.strictObject({
   /** Share of requests answered 429 `rate_limit_error`. */
   rate_429_rate: share(),
   /** Runs in flight at most; more are answered 429 `too_many_requests` stating the cap. */
-  concurrency_cap: z.optional(z.int().check(z.minimum(1))),
+  concurrency_cap: z.optional(count()),
   /** Whether the cap's 429 states the number, as most Dify versions do. */
   cap_states_limit: z._default(z.boolean(), true),
 });
 
 const appSchema = z.strictObject({
-  id: text(),
-  api_key: text(),
+  id: nonEmpty(),
+  api_key: nonEmpty(),
   /** A DSL file, relative to the apps file. */
-  dsl: z.optional(text()),
+  dsl: z.optional(nonEmpty()),
   /** Or the DSL inline, as YAML text. */
-  dsl_yaml: z.optional(text()),
+  dsl_yaml: z.optional(nonEmpty()),
   behaviour: z.prefault(behaviourSchema, {}),
 });
 
