@@ -2,11 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** `../shared/fixtures/dify`, beside the project. */
-export const FIXTURES = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../shared/fixtures/dify',
-);
+/** `test/fixtures/dify`: real Dify payloads and DSLs, copied into the repository. */
+export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/dify');
 
 export function fixture(path: string): string {
   return readFileSync(join(FIXTURES, path), 'utf8');
