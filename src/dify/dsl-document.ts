@@ -89,6 +89,22 @@ export class DslDocument {
     return typeof version === 'string' || typeof version === 'number' ? String(version) : undefined;
   }
 
+  /** A chat or completion app's prompt (`model_config.pre_prompt`), if it has one. */
+  get prePrompt(): string | undefined {
+    const text: unknown = this.#doc.getIn(['model_config', 'pre_prompt']);
+    return typeof text === 'string' ? text : undefined;
+  }
+
+  /** A chat or completion app's `model_config`, as plain data (what a debug run sends). */
+  get modelConfig(): Json | undefined {
+    return asObject(this.toJSON().model_config);
+  }
+
+  /** A copy to edit: changing it leaves this one as it is. */
+  clone(): DslDocument {
+    return new DslDocument(this.#doc.clone());
+  }
+
   /** The whole DSL as plain data. */
   toJSON(): Json {
     return asObject(this.#doc.toJS()) ?? {};
@@ -155,6 +171,11 @@ export class DslDocument {
       throw new DslError(`no prompt text at ${path.join('.')}`);
     }
     this.#doc.setIn(path, text);
+  }
+
+  /** Renames the app (a sandbox copy is named after the app it copies). */
+  setName(name: string): void {
+    this.#doc.setIn(['app', 'name'], name);
   }
 
   /** The DSL as YAML. */
