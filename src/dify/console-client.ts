@@ -1,6 +1,8 @@
 import { DifyError } from './dify-error.js';
 import { asObject } from '../core/json-value.js';
-import { DifyHttp, type Fetch, type HttpResponse, type Json } from './dify-http.js';
+import { DifyHttp, describeError, type Fetch, type HttpResponse, type Json } from './dify-http.js';
+import type { DifyRunResult } from './dify-run-result.js';
+import { readRunStream } from './read-run-stream.js';
 import { numeric } from './run-assembler.js';
 
 /** Options every call takes last. */
@@ -27,6 +29,51 @@ export interface WorkflowDraft {
   readonly conversationVariables: readonly unknown[];
   readonly raw: Json;
 }
+
+/** A draft or debug run of a console app: its inputs, and each event as it comes. */
+export interface ConsoleRunRequest {
+  readonly inputs: Json;
+  /** A chatflow's or chat app's user message. */
+  readonly query?: string;
+  readonly conversationId?: string;
+  readonly files?: readonly unknown[];
+  readonly onEvent?: (event: Json) => void;
+}
+
+/** Which console run a task belongs to, for its stop call. */
+export type ConsoleRunKind = 'workflow' | 'advanced-chat' | 'chat' | 'completion';
+
+const CONSOLE_RUNS: Readonly<
+  Record<
+    ConsoleRunKind,
+    {
+      readonly mode: DifyRunResult['mode'];
+      readonly path: (app: string) => string;
+      readonly stop: (app: string, task: string) => string;
+    }
+  >
+> = {
+  workflow: {
+    mode: 'workflow',
+    path: (app) => `/apps/${app}/workflows/draft/run`,
+    stop: (app, task) => `/apps/${app}/workflow-runs/tasks/${task}/stop`,
+  },
+  'advanced-chat': {
+    mode: 'chat',
+    path: (app) => `/apps/${app}/advanced-chat/workflows/draft/run`,
+    stop: (app, task) => `/apps/${app}/workflow-runs/tasks/${task}/stop`,
+  },
+  chat: {
+    mode: 'chat',
+    path: (app) => `/apps/${app}/chat-messages`,
+    stop: (app, task) => `/apps/${app}/chat-messages/${task}/stop`,
+  },
+  completion: {
+    mode: 'completion',
+    path: (app) => `/apps/${app}/completion-messages`,
+    stop: (app, task) => `/apps/${app}/completion-messages/${task}/stop`,
+  },
+};
 
 type Session =
   | {
@@ -242,6 +289,124 @@ export class DifyConsoleClient {
     return Array.isArray(body.items) ? body.items.map((item) => asObject(item) ?? {}) : [];
   }
 
+  /**
+   * `POST /apps/:id/workflows/draft/run` (workflow) or `/advanced-chat/workflows/draft/run`
+   * (chatflow): runs the app's draft, always streamed, and assembles the run from its events.
+   * Aborting asks Dify to stop the run. A stream that ends before its final event is a retryable
+   * `E_DIFY_STREAM_DROPPED` (the console has no run detail to recover it from).
+   */
+  runDraft(
+    appId: string,
+    kind: 'workflow' | 'advanced-chat',
+    request: ConsoleRunRequest,
+    options: ConsoleCallOptions = {},
+  ): Promise<DifyRunResult> {
+    const payload: Json = {
+      inputs: request.inputs,
+      ...(request.files === undefined ? {} : { files: request.files }),
+      ...(kind === 'advanced-chat'
+        ? {
+            query: request.query ?? '',
+            ...(request.conversationId === undefined
+              ? {}
+              : { conversation_id: request.conversationId }),
+          }
+        : {}),
+    };
+    return this.#streamRun(appId, kind, payload, request, options.signal);
+  }
+
+  /**
+   * `POST /apps/:id/chat-messages` or `/completion-messages`: a debug run of a chat or
+   * completion app with `modelConfig` in place of its saved one (nothing is saved), streamed.
+   */
+  runDebug(
+    appId: string,
+    kind: 'chat' | 'completion',
+    request: ConsoleRunRequest & { readonly modelConfig: Json },
+    options: ConsoleCallOptions = {},
+  ): Promise<DifyRunResult> {
+    const payload: Json = {
+      inputs: request.inputs,
+      model_config: request.modelConfig,
+      response_mode: 'streaming',
+      ...(request.files === undefined ? {} : { files: request.files }),
+      ...(kind === 'chat'
+        ? {
+            query: request.query ?? '',
+            ...(request.conversationId === undefined
+              ? {}
+              : { conversation_id: request.conversationId }),
+          }
+        : {}),
+    };
+    return this.#streamRun(appId, kind, payload, request, options.signal);
+  }
+
+  /** Stops a draft or debug run by its task id. */
+  async stopRun(
+    appId: string,
+    kind: ConsoleRunKind,
+    taskId: string,
+    options: ConsoleCallOptions = {},
+  ): Promise<void> {
+    const path = CONSOLE_RUNS[kind].stop(encodeURIComponent(appId), encodeURIComponent(taskId));
+    await this.#call('POST', path, {}, options.signal);
+  }
+
+  /** `DELETE /apps/:id`: deletes an app (a sandbox copy, never the user's app). */
+  async deleteApp(appId: string, options: ConsoleCallOptions = {}): Promise<void> {
+    const path = `/apps/${encodeURIComponent(appId)}`;
+    this.#requireSession(path);
+    const send = async (): Promise<void> => {
+      const response = await this.#http.request('DELETE', path, undefined, options.signal);
+      // 204: the body, if any, is read and let go.
+      await response.text();
+    };
+    await this.#renewing(send, options.signal);
+  }
+
+  async #streamRun(
+    appId: string,
+    kind: ConsoleRunKind,
+    payload: Json,
+    request: ConsoleRunRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<DifyRunResult> {
+    const route = CONSOLE_RUNS[kind];
+    const path = route.path(encodeURIComponent(appId));
+    this.#requireSession(path);
+    const response = await this.#renewing(
+      () => this.#http.request('POST', path, payload, signal),
+      signal,
+    );
+    const { assembler, dropped } = await readRunStream(route.mode, response, {
+      onEvent: request.onEvent,
+      stop: (taskId, deadline) => this.stopRun(appId, kind, taskId, { signal: deadline }),
+      signal,
+    });
+    if (assembler.finished) return assembler.result();
+    throw new DifyError(
+      'E_DIFY_STREAM_DROPPED',
+      dropped === undefined
+        ? "the draft run's stream ended before its final event"
+        : `the draft run's stream broke (${describeError(dropped)})`,
+      { context: this.#http.context('POST', path), retryable: true },
+      { cause: dropped },
+    );
+  }
+
+  /** Runs `call`; on a 401 (an expired session) renews the session once and runs it again. */
+  async #renewing<T>(call: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof DifyError) || error.status !== 401) throw error;
+      await this.refresh({ signal });
+      return call();
+    }
+  }
+
   #authHeaders(): Readonly<Record<string, string>> {
     const session = this.#session;
     if (session === undefined) return {};
@@ -293,14 +458,7 @@ export class DifyConsoleClient {
     signal: AbortSignal | undefined,
   ): Promise<Json> {
     this.#requireSession(path);
-    try {
-      return await this.#http.json(method, path, payload, signal);
-    } catch (error) {
-      // An expired session: renew it once and try again.
-      if (!(error instanceof DifyError) || error.status !== 401) throw error;
-      await this.refresh({ signal });
-      return this.#http.json(method, path, payload, signal);
-    }
+    return this.#renewing(() => this.#http.json(method, path, payload, signal), signal);
   }
 
   #importResult(body: Json): DslImportResult {

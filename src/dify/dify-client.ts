@@ -10,7 +10,7 @@ import {
 } from './dify-http.js';
 import type { DifyRunResult } from './dify-run-result.js';
 import { RunAssembler, numeric } from './run-assembler.js';
-import { SseDecoder } from './sse-decoder.js';
+import { readRunStream } from './read-run-stream.js';
 import { asObject, asString } from '../core/json-value.js';
 
 /** How to reach one Dify app through the public API. */
@@ -135,9 +135,6 @@ const STOP_PATH: Readonly<Record<RunKind, (taskId: string) => string>> = {
   chat: (taskId) => `/chat-messages/${encodeURIComponent(taskId)}/stop`,
   completion: (taskId) => `/completion-messages/${encodeURIComponent(taskId)}/stop`,
 };
-
-// How long a stop call sent for an aborted run may take; it runs after the caller gave up.
-const STOP_TIMEOUT_MS = 5000;
 
 /**
  * Dify's public (service) API for one app: workflow runs, chat and completion messages (blocking
@@ -366,41 +363,11 @@ export class DifyClient {
     request: RunCommon,
     signal: AbortSignal | undefined,
   ): Promise<DifyRunResult> {
-    const assembler = new RunAssembler(kind);
-    const decoder = new SseDecoder((frame) => {
-      if (frame.kind === 'malformed') {
-        assembler.malformed();
-        return;
-      }
-      assembler.add(frame.data);
-      request.onEvent?.(frame.data);
+    const { assembler, dropped } = await readRunStream(kind, response, {
+      onEvent: request.onEvent,
+      stop: (taskId, deadline) => this.stop(kind, taskId, request.user, { signal: deadline }),
+      signal,
     });
-    let stopping: Promise<void> | undefined;
-    const onAbort = (): void => {
-      const taskId = assembler.taskId;
-      if (taskId === undefined) return;
-      // Dify goes on running an abandoned stream: ask it to stop, under its own deadline.
-      stopping = this.stop(kind, taskId, request.user, {
-        signal: AbortSignal.timeout(STOP_TIMEOUT_MS),
-      }).catch(() => undefined);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let dropped: unknown;
-    try {
-      const body = response.body;
-      if (body !== null) {
-        for await (const chunk of body) decoder.push(chunk);
-      }
-    } catch (error) {
-      dropped = error;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
-    if (signal?.aborted === true) {
-      await stopping;
-      throw signal.reason;
-    }
-    decoder.end();
     if (assembler.finished) return assembler.result();
     return this.#recover(kind, path, assembler, dropped, signal);
   }

@@ -54,8 +54,9 @@ export function validateRunRequest(
   app: SimApp,
   kind: string,
   body: Json,
+  dsl: SimDsl = app.dsl,
 ): { user: string; inputs: Json; query: string | undefined; streaming: boolean } {
-  if (!(ROUTE_MODES[kind] ?? []).includes(app.dsl.mode)) {
+  if (!(ROUTE_MODES[kind] ?? []).includes(dsl.mode)) {
     throw difyError(
       400,
       kind === 'workflow' ? 'not_workflow_app' : 'not_chat_app',
@@ -68,7 +69,7 @@ export function validateRunRequest(
   const mode = body.response_mode ?? 'blocking';
   if (mode !== 'blocking' && mode !== 'streaming')
     throw difyError(400, 'invalid_param', 'response_mode must be blocking or streaming.');
-  if (mode === 'blocking' && app.dsl.mode === 'agent-chat')
+  if (mode === 'blocking' && dsl.mode === 'agent-chat')
     throw difyError(400, 'invalid_param', 'Agent Chat App does not support blocking mode');
   const inputs =
     typeof body.inputs === 'object' && body.inputs !== null && !Array.isArray(body.inputs)
@@ -77,7 +78,7 @@ export function validateRunRequest(
   const query = typeof body.query === 'string' ? body.query : undefined;
   if (kind === 'chat' && (query === undefined || query === ''))
     throw difyError(400, 'invalid_param', 'query is required');
-  for (const input of app.dsl.inputs()) {
+  for (const input of dsl.inputs()) {
     const value = inputs[input.variable];
     if (input.required && (value === undefined || value === null || value === '')) {
       throw difyError(400, 'invalid_param', `${input.variable} is required in input form`);

@@ -5,7 +5,7 @@ import type { SimApp } from './sim-app.js';
 import { SimDsl } from './sim-dsl.js';
 import type { SimAppConfig } from './simulator-config.js';
 import { difyError, readJson, sendJson } from './sim-http.js';
-import { asText } from '../core/json-value.js';
+import { asObject, asText } from '../core/json-value.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -19,7 +19,20 @@ export interface ConsoleState {
   readonly refreshTokens: Map<string, true>;
   readonly imports: Map<string, { readonly yaml: string; readonly appId: string | undefined }>;
   readonly apps: ReadonlyMap<string, SimApp>;
-  readonly addApp: (app: SimAppConfig) => void;
+  readonly addApp: (app: SimAppConfig) => SimApp;
+  /** Deletes an app (its runs stopped); false when there is none. */
+  readonly removeApp: (id: string) => boolean;
+  /** Serves a console run of `dsl` on `app`, streamed. */
+  readonly run: (
+    app: SimApp,
+    kind: 'workflow' | 'chat' | 'completion',
+    body: Json,
+    dsl: SimDsl,
+    res: ServerResponse,
+    arrivedMs: number,
+  ) => Promise<void>;
+  /** Stops the app's run with this task id. */
+  readonly stopTask: (app: SimApp, taskId: string) => void;
 }
 
 // The DSL version this simulated Dify writes; an import of another version waits for a confirm.
@@ -120,6 +133,7 @@ export async function handleConsole(
   if (!authorized(state, req)) {
     throw difyError(401, 'unauthorized', 'Please log in.');
   }
+  if (await handleConsoleRuns(state, method, path, req, res)) return;
   let match: RegExpExecArray | null;
   // Every app route names an app; an unknown one is a 404, answered by the server's handler.
   const appOf = (id: string): SimApp => {
@@ -242,6 +256,79 @@ export async function handleConsole(
   }
 }
 
+function appIn(state: ConsoleState, id: string): SimApp {
+  const app = state.apps.get(decodeURIComponent(id));
+  if (app === undefined) throw difyError(404, 'not_found', 'App not found.');
+  return app;
+}
+
+/**
+ * Serves the console's runs (draft runs, debug messages with a model config, their stops) and
+ * app deletion; false when `path` is none of them.
+ */
+async function handleConsoleRuns(
+  state: ConsoleState,
+  method: string,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
+  const arrivedMs = performance.now();
+  let match: RegExpExecArray | null;
+  if (method === 'DELETE' && (match = /^\/apps\/([^/]+)$/.exec(path)) !== null) {
+    if (!state.removeApp(decodeURIComponent(match[1] ?? '')))
+      throw difyError(404, 'not_found', 'App not found.');
+    res.writeHead(204).end();
+    return true;
+  }
+  if (method !== 'POST') return false;
+  if (
+    (match =
+      /^\/apps\/([^/]+)\/(workflow-runs\/tasks|chat-messages|completion-messages)\/([^/]+)\/stop$/.exec(
+        path,
+      )) !== null
+  ) {
+    state.stopTask(appIn(state, match[1] ?? ''), decodeURIComponent(match[3] ?? ''));
+    sendJson(res, 200, { result: 'success' });
+    return true;
+  }
+  match =
+    /^\/apps\/([^/]+)\/(workflows\/draft\/run|advanced-chat\/workflows\/draft\/run|chat-messages|completion-messages)$/.exec(
+      path,
+    );
+  if (match === null) return false;
+  const app = appIn(state, match[1] ?? '');
+  const body = await readJson(req);
+  const route = match[2] ?? '';
+  if (route === 'workflows/draft/run') {
+    if (app.dsl.mode !== 'workflow')
+      throw difyError(
+        400,
+        'not_workflow_app',
+        'Please check if your app mode matches the right API route.',
+      );
+    await state.run(app, 'workflow', body, app.dsl, res, arrivedMs);
+  } else if (route === 'advanced-chat/workflows/draft/run') {
+    if (app.dsl.mode !== 'advanced-chat')
+      throw difyError(
+        400,
+        'not_chat_app',
+        'Please check if your app mode matches the right API route.',
+      );
+    await state.run(app, 'chat', body, app.dsl, res, arrivedMs);
+  } else {
+    const kind = route === 'chat-messages' ? 'chat' : 'completion';
+    const override = asObject(body.model_config);
+    // The debug run's model config stands in for the saved one; nothing is saved.
+    const dsl =
+      override === undefined
+        ? app.dsl
+        : new SimDsl(stringify({ ...app.dsl.raw, model_config: override }));
+    await state.run(app, kind, body, dsl, res, arrivedMs);
+  }
+  return true;
+}
+
 /** Overwrites `appId`'s DSL, or creates an app; returns the app's id. */
 function apply(state: ConsoleState, dsl: SimDsl, appId: string | undefined): string {
   const existing = appId === undefined ? undefined : state.apps.get(appId);
@@ -250,11 +337,14 @@ function apply(state: ConsoleState, dsl: SimDsl, appId: string | undefined): str
     return existing.id;
   }
   const id = randomUUID();
+  // A copy (`<name> [dify-autoopt …]`, a sandbox) behaves like the app it was copied from.
+  const origin = dsl.name.replace(/ \[dify-autoopt [^\]]*\]$/, '');
+  const model = [...state.apps.values()].find((app) => app.dsl.name === origin);
   state.addApp({
     id,
     apiKey: `app-${randomUUID().replace(/-/g, '')}`,
     dslYaml: dsl.yaml,
-    behaviour: {
+    behaviour: model?.behaviour ?? {
       latency_ms: { minMs: 20, maxMs: 20 },
       failure_rate: 0,
       error_5xx_rate: 0,

@@ -12,7 +12,9 @@ export type SimFault =
       readonly code: string;
       readonly message?: string;
     }
-  | { readonly kind: 'storm_429' };
+  | { readonly kind: 'storm_429' }
+  /** The stream ends with an `error` event (HTTP 200 already sent), as Dify's do. */
+  | { readonly kind: 'error_event'; readonly code?: string; readonly message?: string };
 
 /** A fault, for how many run requests, and for which app (any, when unset). */
 export type SimFaultRule = SimFault & { readonly count?: number; readonly app?: string };

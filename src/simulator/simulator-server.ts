@@ -6,6 +6,7 @@ import { createSeededRandom } from '../core/seeded-random.js';
 import { handleConsole, type ConsoleState } from './console-routes.js';
 import { FaultPlan, type SimFault } from './fault-plan.js';
 import { SimApp } from './sim-app.js';
+import type { SimDsl } from './sim-dsl.js';
 
 import { runGraph } from './sim-engine.js';
 import type { SimAppConfig, SimulatorConfig } from './simulator-config.js';
@@ -21,6 +22,9 @@ import {
 } from './run-events.js';
 
 type Json = Readonly<Record<string, unknown>>;
+
+// The `user` of a console run: the logged-in account, not an end user.
+const CONSOLE_ACCOUNT = 'console-account';
 
 /** What the simulator has seen, for tests and load checks. */
 export interface SimulatorStats {
@@ -71,8 +75,20 @@ export class DifySimulator {
       refreshTokens: new Map(),
       imports: new Map(),
       apps: this.#apps,
-      addApp: (app) => {
-        this.addApp(app);
+      addApp: (app) => this.addApp(app),
+      removeApp: (id) => {
+        const app = this.#apps.get(id);
+        if (app === undefined) return false;
+        for (const record of app.runs.values()) record.stop.abort();
+        this.#apps.delete(id);
+        this.#byKey.delete(app.apiKey);
+        return true;
+      },
+      run: (app, kind, body, dsl, res, arrivedMs) =>
+        this.#runConsole(app, kind, body, dsl, res, arrivedMs),
+      stopTask: (app, taskId) => {
+        this.#stops.push({ appId: app.id, taskId, user: CONSOLE_ACCOUNT });
+        for (const record of app.runs.values()) if (record.taskId === taskId) record.stop.abort();
       },
     };
     this.#server = createServer((req, res) => {
@@ -253,13 +269,49 @@ export class DifySimulator {
     // Dify's time counts from the request, not from when its body was read and checked.
     const arrivedMs = performance.now();
     const body = await readJson(req);
-    const request = validateRunRequest(app, kind, body);
     let dsl = app.dsl;
     if (versionId !== undefined) {
       const version = app.versions.find((v) => v.id === versionId);
       if (version === undefined) throw difyError(404, 'not_found', 'Workflow not found.');
       dsl = version.dsl;
     }
+    await this.#serve({ app, kind, body, dsl, res, arrivedMs, versionId });
+  }
+
+  /**
+   * A console run (a draft run, or a debug message with its own model config): always streamed,
+   * by the logged-in account, on `dsl` (the app's draft, or the draft with a debug override).
+   */
+  async #runConsole(
+    app: SimApp,
+    kind: 'workflow' | 'chat' | 'completion',
+    body: Json,
+    dsl: SimDsl,
+    res: ServerResponse,
+    arrivedMs: number,
+  ): Promise<void> {
+    await this.#serve({
+      app,
+      kind,
+      body: { ...body, user: CONSOLE_ACCOUNT, response_mode: 'streaming' },
+      dsl,
+      res,
+      arrivedMs,
+      versionId: undefined,
+    });
+  }
+
+  async #serve(call: {
+    readonly app: SimApp;
+    readonly kind: 'workflow' | 'chat' | 'completion';
+    readonly body: Json;
+    readonly dsl: SimDsl;
+    readonly res: ServerResponse;
+    readonly arrivedMs: number;
+    readonly versionId: string | undefined;
+  }): Promise<void> {
+    const { app, kind, body, dsl, res, arrivedMs, versionId } = call;
+    const request = validateRunRequest(app, kind, body, dsl);
     const faults = this.faults.take(app.id);
     const fault = <K extends SimFault['kind']>(
       kind: K,
@@ -378,6 +430,7 @@ export class DifySimulator {
     const slowFirstByte = faults.find((f) => f.kind === 'slow_first_byte');
     const slowChunks = faults.find((f) => f.kind === 'slow_chunks');
     const drop = faults.find((f) => f.kind === 'drop_stream');
+    const errorEvent = faults.find((f) => f.kind === 'error_event');
     const malformed = faults.some((f) => f.kind === 'malformed_frames');
     const { record } = run;
     // A function, not a read: a stop call can arrive during any await below.
@@ -412,6 +465,15 @@ export class DifySimulator {
       if (malformed) write('data: {"event": "text_chunk", "data": {"text": broken\n\n');
       write(`data: ${JSON.stringify(event)}\n\n`);
       sent += 1;
+      if (errorEvent !== undefined) {
+        // Dify ends the stream with the error; the run is over, failed.
+        this.#finish({ ...run, failed: true });
+        write(
+          `data: ${JSON.stringify({ event: 'error', task_id: record.taskId, status: 500, code: errorEvent.code ?? 'internal_server_error', message: errorEvent.message ?? '[simulated] the run failed' })}\n\n`,
+        );
+        if (open) res.end();
+        return;
+      }
       if (drop !== undefined && sent >= drop.afterEvents && open) {
         open = false;
         res.destroy();
