@@ -14,6 +14,16 @@ const scalarSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 /** An input: a scalar, a list (one value per case), or a typed value (`file`, `json`, …). */
 const inputSchema = z.union([scalarSchema, z.array(z.unknown()), typedInputSchema]);
 
+/** A prompt text of a variant: inline, or `{file: path}` relative to the config file. */
+const promptTextSchema = z.union([z.string(), z.strictObject({ file: nonEmpty() })]);
+
+/** One candidate set of prompts, run on a sandbox copy of the app (or a debug model config). */
+const variantSchema = z.strictObject({
+  name: nonEmpty(),
+  /** `<node id>.<field>` (or `pre_prompt`) → the text; none: the app's draft as it is. */
+  prompts: z._default(z.record(z.string(), promptTextSchema), {}),
+});
+
 const workflowSchema = z.strictObject({
   id: nonEmpty(),
   name: z.optional(z.string()),
@@ -39,6 +49,10 @@ const workflowSchema = z.strictObject({
   /** Run a chat app's cases as one conversation, in order. */
   conversation: z._default(z.boolean(), false),
   prompt_variant: z.optional(z.string()),
+  /** The console's app id: variants run on a copy of it (read, never written). */
+  app_id: z.optional(nonEmpty()),
+  /** Each case runs once per variant; the first is the one the others are compared with. */
+  variants: z.optional(z.array(variantSchema).check(z.minLength(1))),
   /** With `dify.base_url: simulator`: the DSL (relative to the config file) and behaviour. */
   simulator: z.optional(
     z.strictObject({ dsl: nonEmpty(), behaviour: z.optional(z.looseObject({})) }),
@@ -149,6 +163,49 @@ export const configSchema = z
         check(workflow.assert, ['workflows', index, 'assert']);
       });
     }),
+  )
+  .check(
+    z.superRefine((config, context) => {
+      const simulated = config.dify.base_url === 'simulator';
+      config.workflows.forEach((workflow, index) => {
+        const { variants } = workflow;
+        if (variants === undefined) return;
+        const at = (...path: (string | number)[]): (string | number)[] => [
+          'workflows',
+          index,
+          ...path,
+        ];
+        const seen = new Set<string>();
+        variants.forEach((variant, v) => {
+          if (seen.has(variant.name))
+            context.addIssue({
+              code: 'custom',
+              path: at('variants', v, 'name'),
+              message: `another variant is named ${variant.name}`,
+            });
+          seen.add(variant.name);
+        });
+        if (workflow.prompt_variant !== undefined)
+          context.addIssue({
+            code: 'custom',
+            path: at('prompt_variant'),
+            message: 'prompt_variant labels a whole workflow; with variants, each has its name',
+          });
+        if (workflow.app_id === undefined && !simulated)
+          context.addIssue({
+            code: 'custom',
+            path: at('variants'),
+            message: 'variants need the app_id of the app in the console (its copy runs them)',
+          });
+        if (!simulated && (config.dify.email === undefined || config.dify.password === undefined))
+          context.addIssue({
+            code: 'custom',
+            path: at('variants'),
+            message:
+              'variants run through the console: set dify.email and dify.password (${DIFY_PASSWORD})',
+          });
+      });
+    }),
   );
 
 /** A validated configuration, defaults filled in. */
@@ -156,6 +213,7 @@ export type Config = z.output<typeof configSchema>;
 export type WorkflowConfig = Config['workflows'][number];
 export type JudgeConfig = NonNullable<Config['judge']>;
 export type ExecutionConfig = Config['execution'];
+export type VariantConfig = NonNullable<WorkflowConfig['variants']>[number];
 
 /** The public API base a configuration points at: `api_base`, else `{base_url}/v1`. */
 export function apiBaseOf(dify: Config['dify']): string {

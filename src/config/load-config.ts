@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { LineCounter, parseDocument } from 'yaml';
-import { yamlPosition } from '../core/yaml-position.js';
+import { yamlPosition, type TextPosition } from '../core/yaml-position.js';
 import { ConfigError, readConfigText, type ConfigProblem } from './config-error.js';
 import { configSchema, type Config } from './config-schema.js';
 import { substituteEnv } from './env-substitution.js';
@@ -14,6 +14,8 @@ export interface LoadedConfig {
   readonly file: string;
   /** Its folder: datasets and files are relative to it. */
   readonly dir: string;
+  /** Where a key path sits in the file, for problems found after loading (a variant's prompt). */
+  readonly locate?: (path: readonly (string | number)[]) => TextPosition | undefined;
 }
 
 async function readDotenv(dir: string): Promise<Record<string, string>> {
@@ -35,6 +37,15 @@ export function parseConfig(
   file: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Config {
+  return parseConfigText(text, file, env).config;
+}
+
+/** {@link parseConfig}, and where each key sits in the text. */
+function parseConfigText(
+  text: string,
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<LoadedConfig, 'config' | 'locate'> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length > 0) {
@@ -74,7 +85,7 @@ export function parseConfig(
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new ConfigError(problems);
   }
-  return parsed.data;
+  return { config: parsed.data, locate: (path) => yamlPosition(doc, lines, path) };
 }
 
 /**
@@ -90,5 +101,5 @@ export async function loadConfig(
   const dir = dirname(file);
   const text = await readConfigText(file, '(root)', 'the file');
   const merged = { ...(await readDotenv(dir)), ...env };
-  return { config: parseConfig(text, file, merged), file, dir };
+  return { ...parseConfigText(text, file, merged), file, dir };
 }

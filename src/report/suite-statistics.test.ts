@@ -19,6 +19,7 @@ function caseOf(
     caseId,
     position: 0,
     workflowId,
+    variant: null,
     caseIndex,
     repeatIndex,
     inputs: {},
@@ -35,6 +36,7 @@ function resultOf(
   return {
     caseId,
     workflowId,
+    variant: null,
     status: 'succeeded',
     difyStatus: 'succeeded',
     outputs: { text: caseId },

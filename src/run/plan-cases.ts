@@ -1,18 +1,22 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { WorkflowConfig } from '../config/config-schema.js';
+import type { VariantConfig, WorkflowConfig } from '../config/config-schema.js';
 import { readDataset } from '../config/dataset.js';
 import { expandCases, type ExpandedCase } from '../config/expand-cases.js';
 import type { LoadedConfig } from '../config/load-config.js';
 
-/** A workflow and its cases. */
+/** A workflow, one of its variants (none: the app as it is), and its cases. */
 export interface PlannedWorkflow {
   readonly workflow: WorkflowConfig;
+  /** The workflow's position in the configuration's `workflows`. */
+  readonly index: number;
+  readonly variant: VariantConfig | undefined;
   readonly cases: ExpandedCase[];
 }
 
 /**
- * Every case of every workflow of a configuration, datasets read relative to it; `repeat`
- * overrides each workflow's, and `filter` keeps the cases whose id or workflow id contains it.
+ * Every case of every workflow of a configuration, datasets read relative to it, once per
+ * variant (each variant's cases have ids of their own); `repeat` overrides each workflow's, and
+ * `filter` keeps the cases whose id or workflow id contains it.
  * @throws ConfigError for a dataset or inputs that cannot make cases.
  */
 export async function planCases(
@@ -32,14 +36,21 @@ export async function planCases(
         ? undefined
         : await readDataset(isAbsolute(dataset) ? dataset : resolve(loaded.dir, dataset));
     const { filter } = options;
-    const cases = expandCases(workflow, {
-      dir: loaded.dir,
-      file: loaded.file,
-      position,
-      now: options.now,
-      ...(rows === undefined ? {} : { rows }),
-    }).filter((c) => filter === undefined || c.id.includes(filter) || workflow.id.includes(filter));
-    plan.push({ workflow, cases });
+    for (const variant of workflow.variants ?? [undefined]) {
+      const cases = expandCases(
+        variant === undefined ? workflow : { ...workflow, prompt_variant: variant.name },
+        {
+          dir: loaded.dir,
+          file: loaded.file,
+          position,
+          now: options.now,
+          ...(rows === undefined ? {} : { rows }),
+        },
+      ).filter(
+        (c) => filter === undefined || c.id.includes(filter) || workflow.id.includes(filter),
+      );
+      plan.push({ workflow, index: position, variant, cases });
+    }
   }
   return plan;
 }

@@ -29,6 +29,7 @@ describe('RunProgress', () => {
     now = 1000;
     b.finish('succeeded', 1000, { output: 1 });
     progress.observer.onTaskEnd?.(b);
+    progress.recorded({ status: 'succeeded', passed: true });
     progress.observer.onConcurrencyChange?.(2);
     expect(progress.snapshot()).toMatchObject({
       done: 1,
@@ -52,6 +53,7 @@ describe('RunProgress', () => {
     progress.observer.onTaskStart?.(d);
     d.finish('failed', 1002, { error: { code: 'E', message: 'x' } });
     progress.observer.onTaskEnd?.(d);
+    progress.recorded({ status: 'failed', passed: false });
     expect(progress.snapshot()).toMatchObject({
       total: 4,
       done: 4,
@@ -61,5 +63,21 @@ describe('RunProgress', () => {
       backoff: 0,
       queued: 0,
     });
+  });
+
+  it('counts a case Dify answered but its assertions failed as failed, as the final pass rate does', () => {
+    const progress = new RunProgress(() => 0);
+    progress.begin(2);
+    const [a, b] = ['a', 'b'].map(task) as [Task, Task];
+    for (const t of [a, b]) {
+      t.transition('queued', 0);
+      t.transition('running', 0);
+      progress.observer.onTaskStart?.(t);
+      t.finish('succeeded', 1, { output: 1 });
+      progress.observer.onTaskEnd?.(t);
+    }
+    progress.recorded({ status: 'succeeded', passed: false });
+    progress.recorded({ status: 'succeeded', passed: true });
+    expect(progress.snapshot()).toMatchObject({ done: 2, passed: 1, failed: 1 });
   });
 });

@@ -1,4 +1,6 @@
 import type { ExecutorObserver } from '../executor/executor-observer.js';
+import type { ResultRecord } from '../store/run-store.js';
+import { resultPassed } from '../store/result-facts.js';
 
 /** A run's progress at one moment. */
 export interface ProgressSnapshot {
@@ -56,12 +58,19 @@ export class RunProgress {
       const wasInBackoff = this.#inBackoff.delete(task.id);
       if (!wasInBackoff && task.attempts > 0) this.#inFlight -= 1;
       this.#done += 1;
-      if (task.status === 'succeeded') this.#passed += 1;
     },
     onConcurrencyChange: (limit) => {
       this.#concurrency = limit;
     },
   };
+
+  /**
+   * Counts a case's result as passed or not by the run's one pass rule (its assertions, not
+   * only Dify's success): the live count agrees with the final pass rate.
+   */
+  recorded(record: Pick<ResultRecord, 'passed' | 'status'>): void {
+    if (resultPassed(record)) this.#passed += 1;
+  }
 
   snapshot(): ProgressSnapshot {
     const elapsedMs = this.#now() - this.#startedAt;
@@ -70,7 +79,7 @@ export class RunProgress {
       total: this.#total,
       done: this.#done,
       passed: this.#passed,
-      failed: this.#done - this.#passed,
+      failed: Math.max(0, this.#done - this.#passed),
       inFlight: this.#inFlight,
       backoff: this.#inBackoff.size,
       queued: Math.max(0, left - this.#inFlight - this.#inBackoff.size),

@@ -95,4 +95,23 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX IF EXISTS results_by_status;
     `,
   },
+  {
+    version: 4,
+    description:
+      'prompt variants: the variant of each case and result, and the sandbox copies of apps a run made',
+    sql: `
+      ALTER TABLE cases ADD COLUMN prompt_variant TEXT;
+      ALTER TABLE results ADD COLUMN prompt_variant TEXT;
+      CREATE TABLE sandboxes (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        workflow_id TEXT NOT NULL,
+        source_app_id TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        deleted_at INTEGER,
+        PRIMARY KEY (run_id, workflow_id)
+      );
+    `,
+  },
 ];

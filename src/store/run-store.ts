@@ -1,9 +1,17 @@
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { MIGRATIONS } from './migrations.js';
-import { StoreError, toStoreError } from './store-error.js';
+import type Database from 'better-sqlite3';
+import { openDatabase, schemaVersionOf, type OpenOptions } from './open-database.js';
+import {
+  INSERT_RESULT,
+  json,
+  resultOf,
+  resultValues,
+  unjson,
+  type ResultRecord,
+  type Row,
+} from './result-rows.js';
+import { toStoreError } from './store-error.js';
+
+export type { ResultRecord } from './result-rows.js';
 
 /** Where a run stands. */
 export type RunState = 'running' | 'finished' | 'interrupted' | 'stopped';
@@ -28,6 +36,8 @@ export interface CaseRecord {
   readonly caseId: string;
   readonly position: number;
   readonly workflowId: string;
+  /** The prompt variant it runs with (null: the app as it is). */
+  readonly variant: string | null;
   readonly caseIndex: number;
   readonly repeatIndex: number;
   readonly inputs: Readonly<Record<string, unknown>>;
@@ -35,37 +45,17 @@ export interface CaseRecord {
   readonly reference: unknown;
 }
 
-/** What became of a case. */
-export interface ResultRecord {
-  readonly caseId: string;
+/** A sandbox copy of an app that a run made, to be deleted when it is done with it. */
+export interface SandboxRecord {
+  readonly runId: string;
   readonly workflowId: string;
-  /** The executor's status: succeeded, failed, timeout, cancelled or error. */
-  readonly status: string;
-  /** Dify's own run status, when Dify answered. */
-  readonly difyStatus: string | null;
-  readonly outputs: unknown;
-  readonly answer: string | null;
-  readonly errorCode: string | null;
-  readonly errorMessage: string | null;
-  readonly attempts: number;
-  readonly queueMs: number | null;
-  readonly durationMs: number | null;
-  readonly totalMs: number | null;
-  readonly difyElapsedMs: number | null;
-  readonly tokens: number | null;
-  readonly cost: number | null;
-  readonly workflowRunId: string | null;
-  readonly taskId: string | null;
-  readonly nodes: unknown;
-  readonly finishedAt: number;
-  /** The graded verdict: Dify succeeded and the assertions passed (null: never graded). */
-  readonly passed: boolean | null;
-  /** The weighted assertion score, 0..1. */
-  readonly score: number | null;
-  /** excellent, good, fair or poor. */
-  readonly gradeClass: string | null;
-  /** Each assertion's grade: type, name, score, pass, weight, reason. */
-  readonly grades: unknown;
+  /** The user's app it copies (only read). */
+  readonly sourceAppId: string;
+  /** The copy's id. */
+  readonly appId: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly deletedAt: number | null;
 }
 
 /** A judge's cached verdict. */
@@ -73,16 +63,6 @@ export interface CachedJudgement {
   readonly model: string;
   readonly score: number;
   readonly reason: string;
-}
-
-type Row = Record<string, unknown>;
-
-function json(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
-function unjson(value: unknown): unknown {
-  return typeof value === 'string' ? (JSON.parse(value) as unknown) : null;
 }
 
 function runRecord(row: Row): RunRecord {
@@ -136,96 +116,21 @@ export class RunStore {
 
   /**
    * Opens (or creates) a run store and brings its schema up to date. Read-only, it only reads:
-   * a store that a crash left mid-write (a journal or log only a writer can roll back or
-   * recover) is first opened once for writing, which repairs it, then read.
+   * a store that a crash left mid-write is first opened once for writing, which repairs it.
    * @throws StoreError (`E_STORE_LOCKED`, `E_STORE_UNWRITABLE`, `E_STORE_CORRUPT`, …)
    */
-  static open(
-    path: string,
-    options: { readonly now?: () => number; readonly readonly?: boolean } = {},
-  ): RunStore {
-    try {
-      return RunStore.#connect(path, options);
-    } catch (error) {
-      if (!(options.readonly === true && error instanceof StoreError && leftMidWrite(error)))
-        throw error;
-      RunStore.#repair(path, error);
-      return RunStore.#connect(path, options);
-    }
-  }
-
-  static #connect(
-    path: string,
-    options: { readonly now?: () => number; readonly readonly?: boolean },
-  ): RunStore {
-    let db: Database.Database | undefined;
-    try {
-      if (path !== ':memory:' && options.readonly !== true)
-        mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path, {
-        readonly: options.readonly === true,
-        fileMustExist: options.readonly === true,
-        timeout: 5000,
-        ...nativeBinding(),
-      });
-      if (options.readonly !== true) {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-        // A checkpoint syncs the file: every 10,000 pages (~40 MB of log) instead of SQLite's
-        // 1,000 halves what a run's commits cost; closing checkpoints what is left.
-        db.pragma('wal_autocheckpoint = 10000');
-      }
-      db.pragma('foreign_keys = ON');
-      // Reads the schema now, so a file that cannot be read fails here, as a StoreError.
-      db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
-      const store = new RunStore(path, db, options.now ?? Date.now, options.readonly === true);
-      if (options.readonly !== true) store.#migrate();
-      return store;
-    } catch (error) {
-      db?.close();
-      throw toStoreError(error, path);
-    }
-  }
-
-  /** Opens the store for writing and reads it, which rolls back or recovers what a crash left. */
-  static #repair(path: string, found: StoreError): void {
-    let db: Database.Database | undefined;
-    try {
-      db = new Database(path, { fileMustExist: true, timeout: 5000, ...nativeBinding() });
-      db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
-    } catch (error) {
-      throw new StoreError(
-        'E_STORE_UNWRITABLE',
-        `was left mid-write by a crash and only a writer can repair it, but it cannot be opened for writing (${(error as Error).message}); copy it with the files beside it (its -journal or -wal) somewhere writable and read the copy`,
-        path,
-        { cause: found },
-      );
-    } finally {
-      db?.close();
-    }
+  static open(path: string, options: OpenOptions = {}): RunStore {
+    return new RunStore(
+      path,
+      openDatabase(path, options),
+      options.now ?? Date.now,
+      options.readonly === true,
+    );
   }
 
   /** The schema version now applied. */
   get schemaVersion(): number {
-    const row = this.#sql('SELECT MAX(version) AS version FROM schema_migrations').get() as
-      Row | undefined;
-    return Number(row?.version ?? 0);
-  }
-
-  #migrate(): void {
-    this.#db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)',
-    );
-    const current = this.schemaVersion;
-    for (const migration of MIGRATIONS) {
-      if (migration.version <= current) continue;
-      this.#db.transaction(() => {
-        this.#db.exec(migration.sql);
-        this.#sql(
-          'INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)',
-        ).run(migration.version, migration.description, this.#now());
-      })();
-    }
+    return schemaVersionOf(this.#db);
   }
 
   #write<T>(work: () => T): T {
@@ -262,7 +167,7 @@ export class RunStore {
   /** Adds a run's cases, in one transaction; cases already there are kept as they are. */
   addCases(runId: string, cases: readonly CaseRecord[]): void {
     const insert = this.#sql(
-      'INSERT OR IGNORE INTO cases (run_id, case_id, position, workflow_id, case_index, repeat_index, inputs_json, query, reference_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO cases (run_id, case_id, position, workflow_id, prompt_variant, case_index, repeat_index, inputs_json, query, reference_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#write(() => {
       this.#db.transaction(() => {
@@ -272,6 +177,7 @@ export class RunStore {
             c.caseId,
             c.position,
             c.workflowId,
+            c.variant,
             c.caseIndex,
             c.repeatIndex,
             JSON.stringify(c.inputs),
@@ -300,37 +206,7 @@ export class RunStore {
   }
 
   #insertResult(runId: string, result: ResultRecord): void {
-    this.#sql(
-      `INSERT OR REPLACE INTO results (run_id, case_id, workflow_id, status, dify_status, outputs_json, answer, error_code, error_message,
-             attempts, queue_ms, duration_ms, total_ms, dify_elapsed_ms, tokens, cost, workflow_run_id, task_id, nodes_json, finished_at,
-             passed, score, grade_class, grades_json)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      runId,
-      result.caseId,
-      result.workflowId,
-      result.status,
-      result.difyStatus,
-      json(result.outputs),
-      result.answer,
-      result.errorCode,
-      result.errorMessage,
-      result.attempts,
-      result.queueMs,
-      result.durationMs,
-      result.totalMs,
-      result.difyElapsedMs,
-      result.tokens,
-      result.cost,
-      result.workflowRunId,
-      result.taskId,
-      json(result.nodes),
-      result.finishedAt,
-      result.passed === null ? null : Number(result.passed),
-      result.score,
-      result.gradeClass,
-      json(result.grades),
-    );
+    this.#sql(INSERT_RESULT).run(...resultValues(runId, result));
   }
 
   /** Sets where a run stands, with the reason and its statistics when it ends. */
@@ -389,6 +265,7 @@ export class RunStore {
       caseId: String(row.case_id),
       position: Number(row.position),
       workflowId: String(row.workflow_id),
+      variant: (row.prompt_variant as string | null) ?? null,
       caseIndex: Number(row.case_index),
       repeatIndex: Number(row.repeat_index),
       inputs: unjson(row.inputs_json) as Record<string, unknown>,
@@ -402,33 +279,7 @@ export class RunStore {
     const rows = this.#sql(
       'SELECT r.* FROM results r JOIN cases c ON c.run_id = r.run_id AND c.case_id = r.case_id WHERE r.run_id = ? ORDER BY c.position',
     ).iterate(runId) as IterableIterator<Row>;
-    for (const row of rows) {
-      yield {
-        caseId: String(row.case_id),
-        workflowId: String(row.workflow_id),
-        status: String(row.status),
-        difyStatus: (row.dify_status as string | null) ?? null,
-        outputs: unjson(row.outputs_json),
-        answer: (row.answer as string | null) ?? null,
-        errorCode: (row.error_code as string | null) ?? null,
-        errorMessage: (row.error_message as string | null) ?? null,
-        attempts: Number(row.attempts),
-        queueMs: (row.queue_ms as number | null) ?? null,
-        durationMs: (row.duration_ms as number | null) ?? null,
-        totalMs: (row.total_ms as number | null) ?? null,
-        difyElapsedMs: (row.dify_elapsed_ms as number | null) ?? null,
-        tokens: (row.tokens as number | null) ?? null,
-        cost: (row.cost as number | null) ?? null,
-        workflowRunId: (row.workflow_run_id as string | null) ?? null,
-        taskId: (row.task_id as string | null) ?? null,
-        nodes: unjson(row.nodes_json),
-        finishedAt: Number(row.finished_at),
-        passed: row.passed === null ? null : Number(row.passed) === 1,
-        score: (row.score as number | null) ?? null,
-        gradeClass: (row.grade_class as string | null) ?? null,
-        grades: unjson(row.grades_json),
-      };
-    }
+    for (const row of rows) yield resultOf(row);
   }
 
   /** Case ids of a run whose result has one of `statuses`. */
@@ -492,6 +343,48 @@ export class RunStore {
     return row === undefined ? undefined : runRecord(row);
   }
 
+  /** Records the sandbox copy a run made of a workflow's app. */
+  recordSandbox(sandbox: Omit<SandboxRecord, 'createdAt' | 'deletedAt'>): void {
+    this.#write(() =>
+      this.#sql(
+        'INSERT OR REPLACE INTO sandboxes (run_id, workflow_id, source_app_id, app_id, name, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, NULL)',
+      ).run(
+        sandbox.runId,
+        sandbox.workflowId,
+        sandbox.sourceAppId,
+        sandbox.appId,
+        sandbox.name,
+        this.#now(),
+      ),
+    );
+  }
+
+  /** Marks a run's sandbox of a workflow deleted. */
+  markSandboxDeleted(runId: string, workflowId: string): void {
+    this.#write(() =>
+      this.#sql('UPDATE sandboxes SET deleted_at = ? WHERE run_id = ? AND workflow_id = ?').run(
+        this.#now(),
+        runId,
+        workflowId,
+      ),
+    );
+  }
+
+  /** A run's sandboxes, deleted or not. */
+  sandboxes(runId: string): SandboxRecord[] {
+    return (
+      this.#sql('SELECT * FROM sandboxes WHERE run_id = ? ORDER BY created_at').all(runId) as Row[]
+    ).map((row) => ({
+      runId: String(row.run_id),
+      workflowId: String(row.workflow_id),
+      sourceAppId: String(row.source_app_id),
+      appId: String(row.app_id),
+      name: String(row.name),
+      createdAt: Number(row.created_at),
+      deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
+    }));
+  }
+
   /** A judge's verdict cached under `key`, if any. */
   cachedJudgement(key: string): CachedJudgement | undefined {
     const row = this.#sql('SELECT model, score, reason FROM judge_cache WHERE key = ?').get(key) as
@@ -524,39 +417,4 @@ export class RunStore {
     }
     this.#db.close();
   }
-}
-
-/**
- * SQLite's answer to a read-only connection that finds a hot journal, or a log it may not
- * recover: what a process killed mid-write leaves until a writer opens the file.
- */
-function leftMidWrite(error: StoreError): boolean {
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
-  return (
-    code === 'SQLITE_READONLY_ROLLBACK' ||
-    code === 'SQLITE_READONLY_RECOVERY' ||
-    code === 'SQLITE_READONLY_CANTINIT'
-  );
-}
-
-let addon: { readonly nativeBinding?: string } | undefined;
-
-/**
- * Where better-sqlite3's compiled addon is, when it was built in its usual place: given as
- * `nativeBinding`, it skips the search the `bindings` package makes (~10 ms of each start).
- * Anywhere else, better-sqlite3 looks for it as it always does.
- */
-function nativeBinding(): { readonly nativeBinding?: string } {
-  if (addon === undefined) {
-    try {
-      addon = {
-        nativeBinding: createRequire(import.meta.url).resolve(
-          'better-sqlite3/build/Release/better_sqlite3.node',
-        ),
-      };
-    } catch {
-      addon = {};
-    }
-  }
-  return addon;
 }

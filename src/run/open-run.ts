@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import type { LoadedConfig } from '../config/load-config.js';
+import { redactSecrets } from '../config/redact-secrets.js';
+import type { RunStore } from '../store/run-store.js';
+import { ENDED_STATUSES } from '../store/result-facts.js';
+import { caseRecordOf, type PlannedCase } from './planned-case.js';
+import { RunNotFoundError } from './run-not-found-error.js';
+
+/** Whether a run starts anew, or continues a stored one. */
+export type Continuation =
+  | { readonly kind: 'new'; readonly toolVersion: string }
+  /** What ended is not run again. */
+  | { readonly kind: 'resume'; readonly runId: string }
+  /** Only the cases that failed, timed out or errored run again. */
+  | { readonly kind: 'retry-errors'; readonly runId: string };
+
+/** A run opened in the store: its id, and the cases of each group still to run. */
+export interface OpenedRun {
+  readonly runId: string;
+  readonly pending: readonly (readonly PlannedCase[])[];
+  readonly total: number;
+}
+
+const FAILURES = ['failed', 'timeout', 'error'] as const;
+
+/** A run id: its start time, to the second, and four random hex digits. */
+export function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * Creates the run in the store (its configuration without secrets), or marks a stored one
+ * running again; records its cases and a start, resume or retry-errors event; and gives what is
+ * left to run. Only the process that owns the run calls it (the local run, the coordinator).
+ * @throws RunNotFoundError (`E_RUN_NOT_FOUND`) for a continued run the store lacks; StoreError.
+ */
+export function openRun(
+  store: RunStore,
+  loaded: LoadedConfig,
+  groups: readonly (readonly PlannedCase[])[],
+  how: Continuation,
+  options: { readonly now: Date },
+): OpenedRun {
+  if (how.kind !== 'new' && store.getRun(how.runId) === undefined)
+    throw new RunNotFoundError(how.runId);
+  const runId = how.kind === 'new' ? newRunId(options.now) : how.runId;
+  if (how.kind === 'new') {
+    store.createRun({
+      id: runId,
+      configFile: loaded.file,
+      config: redactSecrets(loaded.config),
+      toolVersion: how.toolVersion,
+    });
+  } else {
+    store.setRunStatus(runId, 'running');
+  }
+  store.addCases(runId, groups.flat().map(caseRecordOf));
+  const count = groups.reduce((sum, group) => sum + group.length, 0);
+  store.addEvent(runId, how.kind === 'new' ? 'start' : how.kind, { cases: count });
+  const skip =
+    how.kind === 'resume' ? store.caseIdsWithStatus(runId, ENDED_STATUSES) : new Set<string>();
+  const only = how.kind === 'retry-errors' ? store.caseIdsWithStatus(runId, FAILURES) : undefined;
+  const pending =
+    skip.size === 0 && only === undefined
+      ? groups
+      : groups.map((group) =>
+          group.filter((c) => !skip.has(c.caseId) && (only === undefined || only.has(c.caseId))),
+        );
+  return { runId, pending, total: pending.reduce((sum, group) => sum + group.length, 0) };
+}

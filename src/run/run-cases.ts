@@ -1,0 +1,119 @@
+import type { Config } from '../config/config-schema.js';
+import type { CancellationToken } from '../executor/cancellation-token.js';
+import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
+import type { ExecutorObserver } from '../executor/executor-observer.js';
+import type { RateLimiter } from '../executor/rate-limiter.js';
+import { TaskScheduler } from '../executor/task-scheduler.js';
+import type { Task } from '../executor/task.js';
+import { attemptCase, type CaseContext, type CaseTrace } from './attempt-case.js';
+import { InFlightCounter } from './in-flight-counter.js';
+import type { PlannedCase } from './planned-case.js';
+import { toResultRecord } from './result-record.js';
+import type { ResultSink } from './result-sink.js';
+
+/** How {@link runCases} runs its cases. */
+export interface RunCasesOptions {
+  readonly runId: string;
+  readonly policy: ExecutionPolicyInput;
+  /** Cancels the cases: nothing new starts, those in flight are aborted, all are recorded. */
+  readonly token: CancellationToken;
+  readonly grading: Config['grading'];
+  /** One limiter for every call of a run (and every variant), in place of the policy's own. */
+  readonly rateLimiter?: RateLimiter | undefined;
+  readonly observer?: ExecutorObserver | undefined;
+  /**
+   * A failure that must stop the whole run (a revoked key, a spent quota): its reason. The case
+   * that met it is recorded first, then the token is cancelled with `stopped: <reason>`.
+   */
+  readonly stopOn?: ((error: unknown) => string | undefined) | undefined;
+}
+
+/** What a case carries through the executor: itself, and what its attempts leave. */
+interface Carried {
+  readonly planned: PlannedCase;
+  readonly trace: CaseTrace;
+}
+
+/** Task functions still finishing (a stop call to Dify) after the executor moved on. */
+const settling = new InFlightCounter();
+
+/**
+ * The middle every caller shares: each case through the executor (rate limit, retries,
+ * timeouts, stop conditions) as {@link attemptCase} on the target and grader `contextOf` gives
+ * it, each end made a result record and written to `sink` the moment it comes. A case travels
+ * as plain data inside its task; nothing is kept per case once its record is written.
+ */
+export async function runCases(
+  cases: readonly PlannedCase[],
+  contextOf: (c: PlannedCase) => CaseContext,
+  sink: ResultSink,
+  options: RunCasesOptions,
+): Promise<{ readonly stopReason: string | undefined }> {
+  let stopReason: string | undefined;
+  const carried = (task: Task): Carried => task.metadata.carried as Carried;
+  const scheduler = new TaskScheduler({
+    taskFn: async (task, signal) => {
+      const { planned, trace } = carried(task);
+      const attempt = attemptCase(planned, contextOf(planned), trace, signal);
+      settling.begin();
+      void attempt.finally(settling.end).catch(() => undefined);
+      try {
+        return await attempt;
+      } catch (error) {
+        const reason = stopReason === undefined ? options.stopOn?.(error) : undefined;
+        if (reason !== undefined) {
+          stopReason = reason;
+          // After this case is recorded as failed with its error: then stop the rest.
+          setImmediate(() => {
+            options.token.cancel(`stopped: ${reason}`);
+          });
+        }
+        throw error;
+      }
+    },
+    observer: options.observer ?? {},
+    ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter }),
+  });
+  // The case travels in its task; this list lets go of each entry the moment its record is made.
+  const entries: (Carried | undefined)[] = cases.map((planned) => ({
+    planned,
+    trace: { dify: undefined },
+  }));
+  const first = cases[0];
+  if (first === undefined) return { stopReason };
+  await scheduler.runManifest(
+    {
+      runId: options.runId,
+      workflowId: first.workflowId,
+      ...(first.variant === undefined ? {} : { promptVariant: first.variant }),
+      cases: entries.map((entry, index) => ({
+        id: cases[index]?.caseId ?? '',
+        metadata: { carried: entry },
+      })),
+      policy: options.policy,
+    },
+    {
+      token: options.token,
+      // Each result goes to the sink as it ends; the executor need not hold them too.
+      keepResults: false,
+      onResult: (result, index) => {
+        const entry = entries[index];
+        entries[index] = undefined;
+        if (entry === undefined) return;
+        const { planned, trace } = entry;
+        sink.write(
+          toResultRecord(result, planned, trace, options.grading, {
+            label: planned.variant === undefined ? undefined : contextOf(planned).target.label,
+          }),
+        );
+      },
+    },
+  );
+  sink.flush();
+  return { stopReason };
+}
+
+/** Resolves once every attempt that outlived its task (sending Dify a stop call) has ended. */
+export function settled(): Promise<void> {
+  return settling.drained();
+}
