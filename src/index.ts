@@ -35,9 +35,9 @@ export {
 export type { ExecutorObserver, TaskFunction } from './executor/executor-observer.js';
 export { RateLimiter, type RateLimiterOptions } from './executor/rate-limiter.js';
 export type { RunExecutionResult, RunManifest } from './executor/run-execution-result.js';
+export { percentile } from './stats/percentile.js';
 export {
   computeRunStatistics,
-  percentile,
   type LatencyStatistics,
   type RunStatistics,
 } from './executor/run-statistics.js';
@@ -153,9 +153,9 @@ export { classify, type GradeClass } from './assertions/grade-class.js';
 export { JudgeError } from './assertions/judge-error.js';
 export { OpenAiJudge, parseVerdict, type OpenAiJudgeOptions } from './assertions/openai-judge.js';
 export { compareRuns, type CaseChange, type RunComparison } from './report/compare-runs.js';
-export { distribution, variance, type Distribution } from './report/distribution.js';
-export { mcnemarExactP, pairedDifferenceInterval } from './report/mcnemar.js';
-export { passAtK } from './report/pass-at-k.js';
+export { distribution, variance, type Distribution } from './stats/distribution.js';
+export { mcnemarExactP, pairedDifferenceInterval } from './stats/mcnemar.js';
+export { passAtK } from './stats/pass-at-k.js';
 export {
   computeSuiteStatistics,
   type AssertionStatistics,

@@ -40,8 +40,14 @@ function progressLine(s: ProgressSnapshot): string {
   return `${s.done}/${s.total} done · ${s.passed} passed · ${s.failed} failed · ${s.inFlight} in flight · ${s.queued} queued · ${s.backoff} in backoff${s.concurrency === undefined ? '' : ` · concurrency ${s.concurrency}`} · ${seconds(s.elapsedMs)} elapsed · ETA ${seconds(s.etaMs)}`;
 }
 
+/** The built-in simulator, and how to log in to its console. */
+interface BuiltIn {
+  readonly simulator: DifySimulator;
+  readonly console: { readonly baseUrl: string; readonly email: string; readonly password: string };
+}
+
 /** Starts the built-in simulator with the config's workflows as its apps. */
-async function startSimulator(loaded: LoadedConfig): Promise<DifySimulator> {
+async function startSimulator(loaded: LoadedConfig): Promise<BuiltIn> {
   const apps = loaded.config.workflows.map((workflow) => ({
     id: workflow.id,
     api_key: workflow.api_key,
@@ -53,7 +59,9 @@ async function startSimulator(loaded: LoadedConfig): Promise<DifySimulator> {
   const { resolveSimulatorConfig } = await import('../simulator/simulator-config.js');
   const { DifySimulator } = await import('../simulator/simulator-server.js');
   const resolved = await resolveSimulatorConfig({ apps }, loaded.dir);
-  return DifySimulator.start({ ...resolved });
+  const simulator = await DifySimulator.start({ ...resolved });
+  const { email, password } = resolved.config.console;
+  return { simulator, console: { baseUrl: simulator.url, email, password } };
 }
 
 /** The grading part of the summary: per assertion, the grade classes, pass@k. */
@@ -85,8 +93,9 @@ export async function runCommand(
   // A report name with no format is refused before anything runs.
   for (const file of outputs) reportFormatOf(file);
   const store = RunStore.open(resolve(loaded.config.store.path));
-  const simulator =
+  const builtIn =
     loaded.config.dify.base_url === 'simulator' ? await startSimulator(loaded) : undefined;
+  const simulator = builtIn?.simulator;
   const progress = new RunProgress();
   // JSONL: one line per result the moment it is stored, so a report exists during the run;
   // rewritten complete and in case order when the run ends.
@@ -129,6 +138,7 @@ export async function runCommand(
       store,
       toolVersion: TOOL_VERSION,
       apiBase: simulator?.apiBase,
+      console: builtIn?.console,
       concurrency: options.concurrency,
       filter: options.filter,
       repeat: options.repeat,
@@ -180,6 +190,10 @@ export async function runCommand(
     if (summary.status === 'stopped') io.err(`run stopped: ${summary.reason ?? 'no reason given'}`);
     if (summary.status === 'interrupted' || summary.status === 'stopped') {
       io.err(`resume with: dify-autoopt run -c ${options.config} --resume ${summary.runId}`);
+      for (const sandbox of summary.sandboxes)
+        io.err(`sandbox app ${sandbox.appId} (${sandbox.name}) kept for --resume`);
+      if (summary.sandboxes.length > 0 && simulator === undefined)
+        io.err(`delete it with: dify-autoopt runs clean ${summary.runId} -c ${options.config}`);
     }
     if (summary.status === 'interrupted') return 130;
     if (summary.status === 'stopped') return 1;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeRunStatistics, percentile } from './run-statistics.js';
+import { percentile } from '../stats/percentile.js';
+import { computeRunStatistics } from './run-statistics.js';
 import type { TaskResult } from './task-result.js';
 import type { TerminalTaskStatus } from './task-status.js';
 

@@ -1,5 +1,6 @@
 import type { TaskResult } from './task-result.js';
 import type { TaskStatus } from './task-status.js';
+import { percentile } from '../stats/percentile.js';
 
 /** Latency of completed tasks' last attempts, in milliseconds; all 0 when none completed. */
 export interface LatencyStatistics {
@@ -28,20 +29,6 @@ export interface RunStatistics {
   readonly totalCost: number;
   /** Completed tasks per second of wall time. */
   readonly throughputPerSecond: number;
-}
-
-/**
- * The `p`-th percentile (0..100) of ascending `sorted`, interpolating linearly between the
- * closest ranks: for [1,2,3,4,5], p50 = 3, p95 = 4.8, p99 = 4.96. 0 for no values.
- */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return 0;
-  const rank = (Math.min(100, Math.max(0, p)) / 100) * (n - 1);
-  const lower = Math.floor(rank);
-  const low = sorted[lower] as number;
-  if (lower === n - 1) return low;
-  return low + (rank - lower) * ((sorted[lower + 1] as number) - low);
 }
 
 /**

@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { answeredLatencyMs, hasEnded, resultPassed } from '../store/result-facts.js';
 import type { ResultRecord } from '../store/run-store.js';
-import { distribution } from './distribution.js';
-import { mcnemarExactP, pairedDifferenceInterval } from './mcnemar.js';
+import { distribution } from '../stats/distribution.js';
+import { mcnemarExactP, pairedDifferenceInterval } from '../stats/mcnemar.js';
 
 /** A case whose verdict or output differs between two runs. */
 export interface CaseChange {

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { gradingSchema } from '../assertions/assertion-schema.js';
 import type { CaseRecord, ResultRecord } from '../store/run-store.js';
 import { compareRuns } from './compare-runs.js';
-import { distribution, variance } from './distribution.js';
-import { mcnemarExactP, pairedDifferenceInterval } from './mcnemar.js';
-import { passAtK } from './pass-at-k.js';
+import { distribution, variance } from '../stats/distribution.js';
+import { mcnemarExactP, pairedDifferenceInterval } from '../stats/mcnemar.js';
+import { passAtK } from '../stats/pass-at-k.js';
 import { computeSuiteStatistics } from './suite-statistics.js';
 
 const grading = gradingSchema.parse({});

@@ -3,8 +3,8 @@ import { classify, type GradeClass } from '../assertions/grade-class.js';
 import { asArray, asObject, asString } from '../core/json-value.js';
 import { answeredLatencyMs, hasEnded, resultPassed } from '../store/result-facts.js';
 import type { CaseRecord, ResultRecord } from '../store/run-store.js';
-import { distribution, variance, type Distribution } from './distribution.js';
-import { passAtK } from './pass-at-k.js';
+import { distribution, variance, type Distribution } from '../stats/distribution.js';
+import { passAtK } from '../stats/pass-at-k.js';
 
 /** Counts, pass rate, latency, tokens, cost and retries of a group of results. */
 export interface GroupStatistics {

@@ -1,4 +1,4 @@
-import { percentile } from '../executor/run-statistics.js';
+import { percentile } from './percentile.js';
 
 /** A sample's size, mean, extremes and percentiles. */
 export interface Distribution {
