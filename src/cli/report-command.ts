@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { RunComparison } from '../report/compare-runs.js';
+import { variantLines } from '../report/variant-lines.js';
 import { loadRunReport, type RunReport } from '../report/run-report.js';
 import type { ReportFormat } from '../report/report-writer.js';
 import { reportFileName, reportFormatOf, writeReport } from '../report/write-report.js';
@@ -93,8 +94,25 @@ export function compareCommand(
   try {
     const report = loadRunReport(store, head, { compareWith: base });
     const comparison = report.comparison as RunComparison;
-    if (options.json) out(JSON.stringify(comparison, null, 2));
-    else for (const line of formatComparison(comparison)) out(line);
+    // Each run's variants side by side, when either has any.
+    const variants = {
+      base: loadRunReport(store, base, { compareWith: false }).statistics.variants,
+      head: report.statistics.variants,
+    };
+    const withVariants = variants.base.length > 0 || variants.head.length > 0;
+    if (options.json)
+      out(JSON.stringify(withVariants ? { ...comparison, variants } : comparison, null, 2));
+    else {
+      for (const line of formatComparison(comparison)) out(line);
+      for (const [runId, list] of [
+        [base, variants.base],
+        [head, variants.head],
+      ] as const) {
+        if (list.length === 0) continue;
+        out(`run ${runId}:`);
+        for (const line of variantLines(list)) out(line);
+      }
+    }
   } finally {
     store.close();
   }

@@ -7,6 +7,7 @@ import { RunProgress, type ProgressSnapshot } from '../run/run-progress.js';
 import { runSuite } from '../run/run-suite.js';
 import type { DifySimulator } from '../simulator/simulator-server.js';
 import { loadRunReport, type RunReport } from '../report/run-report.js';
+import { variantLines } from '../report/variant-lines.js';
 import { reportFormatOf } from '../report/write-report.js';
 import { RunStore } from '../store/run-store.js';
 import { HeapGuard, lazyFullCollection } from './heap-guard.js';
@@ -72,6 +73,7 @@ function formatGrading(report: RunReport): string[] {
     lines.push(
       `  assert     ${a.name}: ${a.passed}/${a.graded} passed, mean score ${a.meanScore.toFixed(2)}${a.errors > 0 ? `, ${a.errors} could not be graded` : ''}`,
     );
+  lines.push(...variantLines(statistics.variants));
   if (statistics.repeats !== undefined)
     lines.push(
       `  pass@k     ${statistics.repeats.passAtK.map((p) => `@${p.k} ${(p.value * 100).toFixed(1)}%`).join(', ')}`,
@@ -179,7 +181,7 @@ export async function runCommand(
         );
       const graded =
         loaded.config.default_assert.length > 0 ||
-        loaded.config.workflows.some((w) => w.assert.length > 0);
+        loaded.config.workflows.some((w) => w.assert.length > 0 || w.variants !== undefined);
       if (graded)
         for (const line of formatGrading(
           report ?? loadRunReport(store, summary.runId, { compareWith: false }),

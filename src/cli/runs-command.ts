@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
 import { failureReasons } from '../report/report-rows.js';
+import { VariantComparison } from '../report/variant-comparison.js';
+import { variantLines } from '../report/variant-lines.js';
+import { cleanCommand } from '../run/sandbox.js';
 import { resultPassed } from '../store/result-facts.js';
 import { RunStore } from '../store/run-store.js';
 
@@ -41,14 +44,26 @@ export function showRun(storePath: string, runId: string, out: (line: string) =>
       }`,
     );
     out(`  passed   ${store.passedCount(run.id)} of ${store.caseCount(run.id)}`);
+    const sandboxes = store.sandboxes(run.id).filter((s) => s.deletedAt === null);
+    for (const sandbox of sandboxes)
+      out(
+        `  sandbox  app ${sandbox.appId} (${sandbox.name}) still in the console: ${cleanCommand(run.id)}`,
+      );
+    const cases = store.cases(run.id);
+    if (cases.some((c) => c.variant !== null)) {
+      const comparison = new VariantComparison(cases);
+      for (const result of store.results(run.id)) comparison.add(result);
+      for (const line of variantLines(comparison.finish())) out(line);
+    }
     for (const result of store.results(run.id)) {
       const passed = resultPassed(result);
       const verdict = result.status === 'succeeded' ? (passed ? 'pass' : 'FAIL') : result.status;
       const score = result.score === null ? '' : `  score ${result.score.toFixed(2)}`;
       const ms = result.durationMs === null ? '' : `  ${Math.round(result.durationMs)} ms`;
       const reasons = passed ? [] : failureReasons(result);
+      const variant = result.variant === null ? '' : ` [${result.variant}]`;
       out(
-        `  ${verdict.padEnd(9)} ${result.caseId}${ms}${score}${reasons.length === 0 ? '' : `  ${reasons.join('; ')}`}`,
+        `  ${verdict.padEnd(9)} ${result.caseId}${variant}${ms}${score}${reasons.length === 0 ? '' : `  ${reasons.join('; ')}`}`,
       );
     }
     return true;

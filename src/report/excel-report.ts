@@ -138,8 +138,8 @@ function summarySheet(book: ExcelJS.Workbook, report: RunReport): void {
 }
 
 /**
- * Excel (through exceljs): Summary, Results, Failures, Nodes and, when there is a base run,
- * Comparison sheets, each with a frozen header, filters and conditional colours.
+ * Excel (through exceljs): Summary, Results, Failures, Nodes, Variants (with prompt variants)
+ * and, when there is a base run, Comparison sheets, each with a frozen header, filters and conditional colours.
  */
 export const excelReport: ReportWriter = {
   async render(report) {
@@ -192,6 +192,42 @@ export const excelReport: ReportWriter = {
         n.cost,
       ]),
     );
+    const { variants } = report.statistics;
+    if (variants.length > 0) {
+      table(
+        book.addWorksheet('Variants'),
+        [
+          'workflow',
+          'variant',
+          'ended',
+          'passed',
+          'pass rate',
+          '95% low',
+          '95% high',
+          'McNemar p vs first',
+          'now pass',
+          'now fail',
+          'tokens',
+          'p50 ms',
+          'cost',
+        ],
+        variants.map((v) => [
+          v.workflowId,
+          v.variant,
+          v.ended,
+          v.passed,
+          percent(v.passRate),
+          percent(v.interval[0]),
+          percent(v.interval[1]),
+          v.vsFirst?.pValue ?? null,
+          v.vsFirst?.toPass.join(', ') ?? null,
+          v.vsFirst?.toFail.join(', ') ?? null,
+          v.tokens,
+          v.latencyMs?.p50 ?? null,
+          v.cost,
+        ]),
+      );
+    }
     const comparison = report.comparison;
     if (comparison !== undefined) {
       const sheet = book.addWorksheet('Comparison');

@@ -29,6 +29,13 @@ export const HTML_REPORT_SCRIPT = String.raw`
     { label: 'this run', backgroundColor: palette[0], data: [+(data.comparison.headPassRate * 100).toFixed(1)] }
   ] }, options: { scales: { y: { min: 0, max: 100 } } } });
 
+  // Variants side by side: each one's pass rate, and its 95% interval as a floating bar.
+  var variants = data.statistics.variants;
+  if (variants.length > 0) chart('chart-variants', { type: 'bar', legend: true, data: { labels: variants.map(function (v) { return v.workflowId + ' · ' + v.variant; }), datasets: [
+    { label: 'pass rate %', backgroundColor: palette[0], data: variants.map(function (v) { return +(v.passRate * 100).toFixed(1); }) },
+    { label: '95% interval', backgroundColor: palette[6], data: variants.map(function (v) { return [+(v.interval[0] * 100).toFixed(1), +(v.interval[1] * 100).toFixed(1)]; }) }
+  ] }, options: { scales: { y: { min: 0, max: 100 } } } });
+
   // The results table: sort by a column, filter by text and verdict, 100 rows a page.
   var rows = data.rows;
   var columns = data.columns;

@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { answeredLatencyMs } from '../store/result-facts.js';
 import type { CaseChange } from './compare-runs.js';
+import { escapeHtml } from './escape-html.js';
 import { HTML_REPORT_SCRIPT } from './html-report-script.js';
+import { variantsSection } from './html-variants.js';
 import { ROW_COLUMNS, reportRows } from './report-rows.js';
 import type { ReportWriter } from './report-writer.js';
 import type { RunReport } from './run-report.js';
@@ -18,9 +20,6 @@ function chartLibrary(): string {
   }
   return chartJs;
 }
-
-const escapeHtml = (value: string): string =>
-  value.replace(/[&<>"']/g, (c) => `&#${String(c.charCodeAt(0))};`);
 
 /** JSON safe inside a `<script>` element. */
 const scriptJson = (value: unknown): string =>
@@ -149,6 +148,7 @@ ${card('cases', 'cases', String(overall.total))}${card('passed', 'passed', Strin
 <div><h3>Tokens and cost per workflow</h3><div class="chart"><canvas id="chart-cost"></canvas></div></div>
 <div><h3>Slowest nodes (mean)</h3><div class="chart"><canvas id="chart-nodes"></canvas></div></div>
 </div></section>
+${variantsSection(statistics.variants)}
 ${comparisonSection(report)}
 <section><h2>Results</h2><div class="tools"><input id="filter" type="search" placeholder="Filter cases, inputs, outputs, reasons…" size="40">
 <select id="verdict"><option value="all">all</option><option value="pass">passed</option><option value="fail">not passed</option></select>

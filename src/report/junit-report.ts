@@ -18,7 +18,8 @@ export const junitReport: ReportWriter = {
     const suites = new Map<string, Record<string, unknown>[]>();
     for (const result of report.results) {
       const testcase: Record<string, unknown> = {
-        '@_name': result.caseId,
+        // The variant in the name: CI tools key tests by name, and each variant is a test.
+        '@_name': result.variant === null ? result.caseId : `${result.caseId} [${result.variant}]`,
         '@_classname': `dify-autoopt.${result.workflowId}`,
         '@_time': secondsOf(result.durationMs),
       };

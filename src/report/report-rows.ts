@@ -8,6 +8,8 @@ export interface ReportRow {
   readonly position: number;
   readonly caseId: string;
   readonly workflowId: string;
+  /** The prompt variant ('' without variants). */
+  readonly variant: string;
   readonly repeat: number;
   readonly inputs: string;
   readonly query: string;
@@ -71,6 +73,7 @@ export function reportRows(
       position: c.position,
       caseId: c.caseId,
       workflowId: c.workflowId,
+      variant: c.variant ?? '',
       repeat: c.repeatIndex,
       inputs: text(c.inputs),
       query: c.query ?? '',
@@ -100,6 +103,7 @@ export const ROW_COLUMNS: readonly (readonly [keyof ReportRow, string])[] = [
   ['position', '#'],
   ['caseId', 'case'],
   ['workflowId', 'workflow'],
+  ['variant', 'prompt variant'],
   ['repeat', 'repeat'],
   ['status', 'status'],
   ['passed', 'passed'],

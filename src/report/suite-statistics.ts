@@ -5,6 +5,7 @@ import { answeredLatencyMs, hasEnded, resultPassed } from '../store/result-facts
 import type { CaseRecord, ResultRecord } from '../store/run-store.js';
 import { distribution, variance, type Distribution } from '../stats/distribution.js';
 import { passAtK } from '../stats/pass-at-k.js';
+import { VariantComparison, type VariantStatistics } from './variant-comparison.js';
 
 /** Counts, pass rate, latency, tokens, cost and retries of a group of results. */
 export interface GroupStatistics {
@@ -76,6 +77,8 @@ export interface SuiteStatistics {
     | undefined;
   /** How many cases got each grade class. */
   readonly gradeClasses: Readonly<Record<GradeClass, number>>;
+  /** With prompt variants: each workflow's variants side by side (empty without). */
+  readonly variants: readonly VariantStatistics[];
 }
 
 /** One assertion's running counts over a run. */
@@ -206,9 +209,11 @@ export function computeSuiteStatistics(
     { workflowId: string; caseIndex: number; scores: number[]; passed: number }
   >();
   const gradeClasses: Record<GradeClass, number> = { excellent: 0, good: 0, fair: 0, poor: 0 };
+  const variants = new VariantComparison(cases);
   let repeats = false;
   for (const result of results) {
     overall.add(result);
+    variants.add(result);
     let group = workflows.get(result.workflowId);
     if (group === undefined) {
       group = new GroupAccumulator();
@@ -222,7 +227,7 @@ export function computeSuiteStatistics(
     const c = byCase.get(result.caseId);
     if (c !== undefined && hasEnded(result)) {
       if (c.repeatIndex > 0) repeats = true;
-      const key = `${c.workflowId}\u0000${String(c.caseIndex)}`;
+      const key = `${c.workflowId}\u0000${c.variant ?? ''}\u0000${String(c.caseIndex)}`;
       const entry = repeated.get(key) ?? {
         workflowId: c.workflowId,
         caseIndex: c.caseIndex,
@@ -266,6 +271,7 @@ export function computeSuiteStatistics(
     })),
     repeats: repeats ? repeatStatistics([...repeated.values()]) : undefined,
     gradeClasses,
+    variants: variants.finish(),
   };
 }
 

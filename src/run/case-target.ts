@@ -7,6 +7,8 @@ import { inputsWithFiles, type UploadedFiles } from './upload-files.js';
 export interface CaseTarget {
   /** For messages: which app, which variant. */
   readonly label: string;
+  /** A failure of this target that must stop the whole run: its reason (else undefined). */
+  readonly stopReason?: (error: unknown) => string | undefined;
   /** Runs the case once; a run Dify reports failed is a result, not an error. */
   run(
     c: PlannedCase,

@@ -1,4 +1,5 @@
 import type { DifyConsoleClient } from '../dify/console-client.js';
+import { DifyError } from '../dify/dify-error.js';
 import type { Json } from '../dify/dify-http.js';
 import type { CaseTarget } from './case-target.js';
 
@@ -8,9 +9,13 @@ export function draftRunTarget(
   appId: string,
   kind: 'workflow' | 'advanced-chat',
   label: string,
+  reasons: { readonly gone: string },
 ): CaseTarget {
   return {
     label,
+    // A sandbox deleted under the run: every case after would fail the same way.
+    stopReason: (error) =>
+      error instanceof DifyError && error.status === 404 ? reasons.gone : undefined,
     run: (c, { signal }) =>
       console.runDraft(
         appId,

@@ -6,7 +6,7 @@ import type { RateLimiter } from '../executor/rate-limiter.js';
 import { TaskScheduler } from '../executor/task-scheduler.js';
 import type { Task } from '../executor/task.js';
 import { attemptCase, type CaseContext, type CaseTrace } from './attempt-case.js';
-import { InFlightCounter } from './in-flight-counter.js';
+import type { InFlightCounter } from './in-flight-counter.js';
 import type { PlannedCase } from './planned-case.js';
 import { toResultRecord } from './result-record.js';
 import type { ResultSink } from './result-sink.js';
@@ -26,6 +26,11 @@ export interface RunCasesOptions {
    * that met it is recorded first, then the token is cancelled with `stopped: <reason>`.
    */
   readonly stopOn?: ((error: unknown) => string | undefined) | undefined;
+  /**
+   * Counts attempts that outlive their task (an aborted Dify call sending its stop request), for
+   * the caller to wait for before the process may exit.
+   */
+  readonly settling?: InFlightCounter | undefined;
 }
 
 /** What a case carries through the executor: itself, and what its attempts leave. */
@@ -33,9 +38,6 @@ interface Carried {
   readonly planned: PlannedCase;
   readonly trace: CaseTrace;
 }
-
-/** Task functions still finishing (a stop call to Dify) after the executor moved on. */
-const settling = new InFlightCounter();
 
 /**
  * The middle every caller shares: each case through the executor (rate limit, retries,
@@ -55,12 +57,18 @@ export async function runCases(
     taskFn: async (task, signal) => {
       const { planned, trace } = carried(task);
       const attempt = attemptCase(planned, contextOf(planned), trace, signal);
-      settling.begin();
-      void attempt.finally(settling.end).catch(() => undefined);
+      const { settling } = options;
+      if (settling !== undefined) {
+        settling.begin();
+        void attempt.finally(settling.end).catch(() => undefined);
+      }
       try {
         return await attempt;
       } catch (error) {
-        const reason = stopReason === undefined ? options.stopOn?.(error) : undefined;
+        const reason =
+          stopReason === undefined
+            ? (options.stopOn?.(error) ?? contextOf(planned).target.stopReason?.(error))
+            : undefined;
         if (reason !== undefined) {
           stopReason = reason;
           // After this case is recorded as failed with its error: then stop the rest.
@@ -111,9 +119,4 @@ export async function runCases(
   );
   sink.flush();
   return { stopReason };
-}
-
-/** Resolves once every attempt that outlived its task (sending Dify a stop call) has ended. */
-export function settled(): Promise<void> {
-  return settling.drained();
 }

@@ -14,11 +14,19 @@ import { JudgeRunner } from './judge-runner.js';
 import { openRun, type Continuation } from './open-run.js';
 import { planCases } from './plan-cases.js';
 import { plannedCases } from './planned-case.js';
-import { runCases, settled } from './run-cases.js';
+import { InFlightCounter } from './in-flight-counter.js';
+import { runCases } from './run-cases.js';
 import type { RunProgress } from './run-progress.js';
 import { storeSink, teeSink, type ResultSink } from './result-sink.js';
 import { finishRun, type SuiteSummary } from './summarize-run.js';
-import { workflowTargets, type WorkflowTargets } from './workflow-targets.js';
+import type { CaseTarget } from './case-target.js';
+import { SandboxError } from './sandbox.js';
+import {
+  inspectVariants,
+  workflowTargets,
+  type VariantApp,
+  type WorkflowTargets,
+} from './workflow-targets.js';
 
 export type { SuiteSummary } from './summarize-run.js';
 
@@ -126,7 +134,23 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     ([...graders.values()].some((grader) => grader.usesJudge)
       ? await judgeFor(config, store)
       : undefined);
-  const opened = openRun(store, loaded, plannedCases(plan), how, { now: started });
+  const groups = plannedCases(plan);
+  const session = consoleSession(options);
+  // Every variant checked against its app before anything is stored or run.
+  const inspected = new Map<WorkflowConfig, VariantApp>();
+  for (const { workflow, index } of plan) {
+    if (workflow.variants === undefined || inspected.has(workflow)) continue;
+    const cases = plan.flatMap((p, i) => (p.workflow === workflow ? (groups[i] ?? []) : []));
+    inspected.set(
+      workflow,
+      await inspectVariants(workflow, index, cases, {
+        loaded,
+        console: session,
+        signal: options.signal ?? new AbortController().signal,
+      }),
+    );
+  }
+  const opened = openRun(store, loaded, groups, how, { now: started });
   const { runId } = opened;
   options.progress?.begin(opened.total);
 
@@ -166,21 +190,37 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     user,
     apiBase: options.apiBase ?? apiBaseOf(config.dify),
     fetch: options.fetch,
-    console: consoleSession(options),
+    console: session,
     signal: token.signal,
   };
+  // Dify calls still finishing (a stop request) after their task moved on.
+  const settling = new InFlightCounter();
   let stopReason: string | undefined;
   try {
     for (const [g, group] of plan.entries()) {
       const cases = opened.pending[g] ?? [];
       if (cases.length === 0 || token.isCancelled) continue;
       const { workflow } = group;
-      let forWorkflow = targets.get(workflow);
-      if (forWorkflow === undefined) {
-        forWorkflow = await workflowTargets(workflow, group.index, cases, context);
-        targets.set(workflow, forWorkflow);
+      let target: CaseTarget;
+      try {
+        let forWorkflow = targets.get(workflow);
+        if (forWorkflow === undefined) {
+          forWorkflow = await workflowTargets(
+            workflow,
+            group.index,
+            cases,
+            context,
+            inspected.get(workflow),
+          );
+          targets.set(workflow, forWorkflow);
+        }
+        target = await forWorkflow.use(group.variant?.name, token.signal);
+      } catch (error) {
+        // A sandbox that cannot be made or synced stops the run; resume tries again.
+        if (!(error instanceof SandboxError)) throw error;
+        stopReason = error.message;
+        break;
       }
-      const target = await forWorkflow.use(group.variant?.name, token.signal);
       const caseContext = { target, grader: graders.get(workflow), judge, user };
       const outcome = await runCases(cases, () => caseContext, sink, {
         runId,
@@ -190,6 +230,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
         rateLimiter,
         observer: options.progress?.observer,
         stopOn: fatalReason,
+        settling,
       });
       stopReason ??= outcome.stopReason;
     }
@@ -197,7 +238,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     sink.flush();
     options.signal?.removeEventListener('abort', onAbort);
     // Let aborted Dify calls send their stop request before the process may exit.
-    await Promise.race([settled(), new Promise((r) => setTimeout(r, 6000).unref())]);
+    await Promise.race([settling.drained(), new Promise((r) => setTimeout(r, 6000).unref())]);
   }
   if (storeFailure !== undefined) throw withResumeHint(storeFailure, store, runId);
   const interrupted = options.signal?.aborted === true;

@@ -44,38 +44,31 @@ function problem(loaded: LoadedConfig, path: (string | number)[], message: strin
   ]);
 }
 
+/** A workflow's app as its variants need it: exported, its variants' prompts read and checked. */
+export interface VariantApp {
+  readonly appId: string;
+  readonly source: DslDocument;
+  readonly console: DifyConsoleClient;
+  readonly variants: readonly {
+    readonly name: string;
+    readonly prompts: Readonly<Record<string, string>>;
+  }[];
+}
+
 /**
- * The targets of one workflow. Without variants: its published app, through the public API,
- * file inputs uploaded once. With variants: its app is exported once through the console (only
- * read), every variant checked against its prompts, and each variant run on a sandbox copy's
- * draft (workflow, chatflow) or as a debug model config (chat, completion).
+ * Exports a workflow's app through the console (only read) and checks every variant against its
+ * prompts, before anything runs or is stored.
  * @throws ConfigError for a variant naming a prompt the app lacks or dropping a reference, an app
- * the console does not have, or an app with nothing to vary; DifyError, SandboxError.
+ * the console does not have, an app with nothing to vary, or file inputs; DifyError (a refused
+ * login, …).
  */
-export async function workflowTargets(
+export async function inspectVariants(
   workflow: WorkflowConfig,
   index: number,
   cases: readonly PlannedCase[],
-  context: TargetsContext,
-): Promise<WorkflowTargets> {
+  context: Pick<TargetsContext, 'loaded' | 'console' | 'signal'>,
+): Promise<VariantApp> {
   const { loaded, signal } = context;
-  if (workflow.variants === undefined) {
-    const client = new DifyClient({
-      apiBase: context.apiBase,
-      apiKey: workflow.api_key,
-      app: workflow.id,
-      ...(context.fetch === undefined ? {} : { fetch: context.fetch }),
-    });
-    const mode = workflow.mode === 'auto' ? (await client.info({ signal })).mode : workflow.mode;
-    const files = await uploadFiles(client, cases, context.user, signal);
-    const target = publishedAppTarget(client, {
-      label: `app ${workflow.id}`,
-      mode,
-      responseMode: workflow.response_mode,
-      files,
-    });
-    return { use: () => Promise.resolve(target), sandbox: undefined };
-  }
   if (hasFileInputs(cases))
     throw problem(loaded, ['workflows', index, 'variants'], 'variants cannot run file inputs yet');
   // The built-in simulator names its apps after the workflows.
@@ -93,14 +86,52 @@ export async function workflowTargets(
   if (slots.length === 0)
     throw problem(loaded, ['workflows', index, 'app_id'], `app ${appId} has no prompt to vary`);
   const variants = await Promise.all(
-    workflow.variants.map(async (variant, v) => ({
+    (workflow.variants ?? []).map(async (variant, v) => ({
       name: variant.name,
       prompts: await variantPrompts(loaded, index, v, variant),
     })),
   );
   checkVariants(loaded, index, appId, slots, variants);
+  return { appId, source, console, variants };
+}
+
+/**
+ * The targets of one workflow. Without variants: its published app, through the public API,
+ * file inputs uploaded once. With variants: its app is exported once through the console (only
+ * read), every variant checked against its prompts, and each variant run on a sandbox copy's
+ * draft (workflow, chatflow) or as a debug model config (chat, completion).
+ * @throws ConfigError for a variant naming a prompt the app lacks or dropping a reference, an app
+ * the console does not have, or an app with nothing to vary; DifyError, SandboxError.
+ */
+export async function workflowTargets(
+  workflow: WorkflowConfig,
+  index: number,
+  cases: readonly PlannedCase[],
+  context: TargetsContext,
+  inspected?: VariantApp,
+): Promise<WorkflowTargets> {
+  const { signal } = context;
+  if (workflow.variants === undefined) {
+    const client = new DifyClient({
+      apiBase: context.apiBase,
+      apiKey: workflow.api_key,
+      app: workflow.id,
+      ...(context.fetch === undefined ? {} : { fetch: context.fetch }),
+    });
+    const mode = workflow.mode === 'auto' ? (await client.info({ signal })).mode : workflow.mode;
+    const files = await uploadFiles(client, cases, context.user, signal);
+    const target = publishedAppTarget(client, {
+      label: `app ${workflow.id}`,
+      mode,
+      responseMode: workflow.response_mode,
+      files,
+    });
+    return { use: () => Promise.resolve(target), sandbox: undefined };
+  }
+  const app = inspected ?? (await inspectVariants(workflow, index, cases, context));
+  const { source, appId, console } = app;
   const promptsOf = (name: string | undefined): Readonly<Record<string, string>> =>
-    variants.find((v) => v.name === name)?.prompts ?? {};
+    app.variants.find((v) => v.name === name)?.prompts ?? {};
   const mode = source.mode;
   if (mode === 'workflow' || mode === 'advanced-chat') {
     const sandbox = await Sandbox.open({
@@ -121,7 +152,9 @@ export async function workflowTargets(
           await sandbox.useVariant(variant ?? '(none)', promptsOf(variant), { signal: useSignal });
           current = variant;
         }
-        return draftRunTarget(console, sandbox.appId, mode, label);
+        return draftRunTarget(console, sandbox.appId, mode, label, {
+          gone: `sandbox app ${sandbox.appId} of workflow ${workflow.id} was deleted during the run`,
+        });
       },
     };
   }

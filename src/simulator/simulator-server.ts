@@ -76,14 +76,7 @@ export class DifySimulator {
       imports: new Map(),
       apps: this.#apps,
       addApp: (app) => this.addApp(app),
-      removeApp: (id) => {
-        const app = this.#apps.get(id);
-        if (app === undefined) return false;
-        for (const record of app.runs.values()) record.stop.abort();
-        this.#apps.delete(id);
-        this.#byKey.delete(app.apiKey);
-        return true;
-      },
+      removeApp: (id) => this.removeApp(id),
       run: (app, kind, body, dsl, res, arrivedMs) =>
         this.#runConsole(app, kind, body, dsl, res, arrivedMs),
       stopTask: (app, taskId) => {
@@ -144,6 +137,16 @@ export class DifySimulator {
     this.#apps.set(app.id, app);
     this.#byKey.set(app.apiKey, app);
     return app;
+  }
+
+  /** Deletes an app, as the console's DELETE does: its runs in flight are stopped. */
+  removeApp(id: string): boolean {
+    const app = this.#apps.get(id);
+    if (app === undefined) return false;
+    for (const record of app.runs.values()) record.stop.abort();
+    this.#apps.delete(id);
+    this.#byKey.delete(app.apiKey);
+    return true;
   }
 
   /** An app by id, to inspect or change its behaviour in a test. */
