@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode, main } from '../src/cli/main.js';
 import { ConfigError } from '../src/config/config-error.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { DifyConsoleClient } from '../src/dify/console-client.js';
@@ -331,6 +332,40 @@ describe('variants', () => {
     expect(store.sandboxes(summary.runId).map((s) => s.appId)).toEqual([kept?.appId]);
     expect(appIds()).not.toContain(kept?.appId);
     store.close();
+  });
+
+  it('runs clean deletes the sandbox an interrupted run kept, and marks it in the store', async () => {
+    const loaded = await load(
+      'clean',
+      `store: {path: ${join(dir, 'clean.db')}}\n${supportYaml(TWO_VARIANTS)}`,
+    );
+    const store = RunStore.open(join(dir, 'clean.db'));
+    const controller = new AbortController();
+    const summary = await runSuite({
+      loaded,
+      store,
+      toolVersion: 'test',
+      signal: controller.signal,
+      onResult: () => {
+        controller.abort();
+      },
+    });
+    store.close();
+    expect(summary.status).toBe('interrupted');
+    const [kept] = summary.sandboxes;
+    expect(appIds()).toContain(kept?.appId);
+    // The CLI takes the password from a .env file beside the configuration.
+    writeFileSync(join(dir, '.env'), `CONSOLE_PASSWORD=${PASSWORD}\n`);
+    const lines: string[] = [];
+    const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
+    const args = ['node', 'dify-autoopt', 'runs', 'clean', summary.runId, '-c', loaded.file];
+    expect(await main(args, io), lines.join('\n')).toBe(ExitCode.Ok);
+    expect(lines.join('\n')).toContain(`deleted sandbox app ${kept?.appId ?? ''}`);
+    expect(lines.join('\n')).not.toContain(PASSWORD);
+    expect(appIds()).not.toContain(kept?.appId);
+    lines.length = 0;
+    expect(await main(args, io)).toBe(ExitCode.Ok);
+    expect(lines).toEqual([`run ${summary.runId} left no sandbox in the console`]);
   });
 
   it('keeps the console password out of the store', async () => {

@@ -199,6 +199,17 @@ export async function main(
       }
     });
   runs
+    .command('clean')
+    .description('delete the sandbox copies of apps a run left in the console')
+    .argument('<run-id>')
+    .requiredOption('-c, --config <file>', 'the configuration (its dify section logs in)')
+    .option('--store <file>', 'the run store (default: the configuration\'s)')
+    .action(async (runId: string, options: { config: string; store?: string }) => {
+      const { cleanCommand } = await import('./clean-command.js');
+      if ((await cleanCommand({ ...options, runId }, interrupt.signal, io.out)) > 0)
+        exitCode = ExitCode.Failed;
+    });
+  runs
     .command('compare')
     .description(
       'what changed from run a to run b: regressions, improvements, pass rate, latency, cost',
