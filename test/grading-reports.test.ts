@@ -248,10 +248,11 @@ describe('reports', () => {
     const results = book.getWorksheet('Results');
     if (results === undefined) throw new Error('no Results sheet');
     const header = (results.getRow(1).values as unknown[]).slice(1);
-    expect(header.slice(0, 8)).toEqual([
+    expect(header.slice(0, 9)).toEqual([
       '#',
       'case',
       'workflow',
+      'prompt variant',
       'repeat',
       'status',
       'passed',
@@ -263,10 +264,11 @@ describe('reports', () => {
     expect(results.rowCount).toBe(4);
     for (let row = 2; row <= 4; row += 1) {
       expect(results.getRow(row).getCell(3).value).toBe('wf');
-      expect(results.getRow(row).getCell(5).value).toBe('succeeded');
-      expect(results.getRow(row).getCell(6).value).toBe('FAIL');
+      expect(results.getRow(row).getCell(4).value).toBe('');
+      expect(results.getRow(row).getCell(6).value).toBe('succeeded');
+      expect(results.getRow(row).getCell(7).value).toBe('FAIL');
     }
-    expect(results.getRow(3).getCell(7).value).toBe(0.45);
+    expect(results.getRow(3).getCell(8).value).toBe(0.45);
     const reasons = header.indexOf('reasons') + 1;
     expect(results.getRow(3).getCell(reasons).text).toMatch(
       /icontains: .* does not contain "Rome"/,

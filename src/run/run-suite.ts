@@ -1,19 +1,19 @@
 import type { Judge } from '../assertions/assertion.js';
-import { CaseGrader } from '../assertions/case-grader.js';
-import { apiBaseOf, type Config, type WorkflowConfig } from '../config/config-schema.js';
+import { apiBaseOf, type WorkflowConfig } from '../config/config-schema.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { DifyConsoleClient } from '../dify/console-client.js';
 import { DifyError } from '../dify/dify-error.js';
 import type { Fetch } from '../dify/dify-http.js';
 import { CancellationToken } from '../executor/cancellation-token.js';
+import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
 import { RateLimiter } from '../executor/rate-limiter.js';
 import type { ResultRecord, RunState, RunStore } from '../store/run-store.js';
 import { StoreError } from '../store/store-error.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import { JudgeRunner } from './judge-runner.js';
-import { openRun, type Continuation } from './open-run.js';
-import { planCases } from './plan-cases.js';
-import { plannedCases } from './planned-case.js';
+import { openRun, type Continuation, type OpenedRun } from './open-run.js';
+import { prepareRun, type PreparedRun } from './prepare-run.js';
+import { RunNotFoundError } from './run-not-found-error.js';
 import { InFlightCounter } from './in-flight-counter.js';
 import { runCases } from './run-cases.js';
 import type { RunProgress } from './run-progress.js';
@@ -21,12 +21,7 @@ import { storeSink, teeSink, type ResultSink } from './result-sink.js';
 import { finishRun, type SuiteSummary } from './summarize-run.js';
 import type { CaseTarget } from './case-target.js';
 import { SandboxError } from './sandbox.js';
-import {
-  inspectVariants,
-  workflowTargets,
-  type VariantApp,
-  type WorkflowTargets,
-} from './workflow-targets.js';
+import { workflowTargets, type TargetsContext, type WorkflowTargets } from './workflow-targets.js';
 
 export type { SuiteSummary } from './summarize-run.js';
 
@@ -95,6 +90,14 @@ function consoleSession(options: RunSuiteOptions): () => Promise<DifyConsoleClie
   };
 }
 
+/** What a run's groups came to. */
+interface Execution {
+  readonly stopReason: string | undefined;
+  /** A result the store could not take (a full disk, say): the run stops, the error is thrown. */
+  readonly storeFailure: Error | undefined;
+  readonly targets: ReadonlyMap<WorkflowConfig, WorkflowTargets>;
+}
+
 /**
  * Runs a configuration's suite: plans every workflow's cases (once per prompt variant), opens
  * the run in the store, runs the cases of each workflow and variant through one executor policy
@@ -106,140 +109,25 @@ function consoleSession(options: RunSuiteOptions): () => Promise<DifyConsoleClie
  */
 export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> {
   const { loaded, store } = options;
-  const { config } = loaded;
   const now = options.now ?? (() => new Date());
   const started = now();
   const how = continuation(options);
-  if (how.kind !== 'new' && store.getRun(how.runId) === undefined) {
-    // Checked before planning: a missing run is the first thing to say.
-    openRun(store, loaded, [], how, { now: started });
-  }
-  const plan = await planCases(loaded, {
+  // A missing run is the first thing to say, before any planning.
+  if (how.kind !== 'new' && store.getRun(how.runId) === undefined)
+    throw new RunNotFoundError(how.runId);
+  const session = consoleSession(options);
+  const prepared = await prepareRun(loaded, store, {
     now: started,
     repeat: options.repeat,
     filter: options.filter,
-  });
-  // Compiled before anything is stored: a bad assertion is a configuration error.
-  const graders = new Map<WorkflowConfig, CaseGrader>();
-  for (const { workflow } of plan)
-    if (!graders.has(workflow))
-      graders.set(
-        workflow,
-        new CaseGrader([...config.default_assert, ...workflow.assert], {
-          threshold: workflow.threshold,
-        }),
-      );
-  const judge =
-    options.judge ??
-    ([...graders.values()].some((grader) => grader.usesJudge)
-      ? await judgeFor(config, store)
-      : undefined);
-  const groups = plannedCases(plan);
-  const session = consoleSession(options);
-  // Every variant checked against its app before anything is stored or run.
-  const inspected = new Map<WorkflowConfig, VariantApp>();
-  for (const { workflow, index } of plan) {
-    if (workflow.variants === undefined || inspected.has(workflow)) continue;
-    const cases = plan.flatMap((p, i) => (p.workflow === workflow ? (groups[i] ?? []) : []));
-    inspected.set(
-      workflow,
-      await inspectVariants(workflow, index, cases, {
-        loaded,
-        console: session,
-        signal: options.signal ?? new AbortController().signal,
-      }),
-    );
-  }
-  const opened = openRun(store, loaded, groups, how, { now: started });
-  const { runId } = opened;
-  options.progress?.begin(opened.total);
-
-  const token = new CancellationToken();
-  const onAbort = (): void => {
-    token.cancel('interrupted');
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  // A result the store could not take (a full disk, say): the run stops, the error is thrown.
-  let storeFailure: Error | undefined;
-  const sink: ResultSink = teeSink(
-    storeSink(store, runId, {
-      onCommit: options.onResult,
-      onFailure: (error) => {
-        storeFailure = error;
-        token.cancel('the run store failed');
-      },
-    }),
-    {
-      write: (record) => options.progress?.recorded(record),
-      flush: () => undefined,
-    },
-  );
-  const user = `${config.dify.user_prefix}-${runId}`;
-  const policy = executionPolicyFromConfig(config.execution, { concurrency: options.concurrency });
-  // One limit for every workflow and variant of the run.
-  const limit = config.execution.rate_limit;
-  const rateLimiter =
-    limit === undefined
-      ? undefined
-      : new RateLimiter({ perMinute: limit.per_minute, burst: limit.burst });
-  const targets = new Map<WorkflowConfig, WorkflowTargets>();
-  const context = {
-    loaded,
-    store,
-    runId,
-    user,
-    apiBase: options.apiBase ?? apiBaseOf(config.dify),
-    fetch: options.fetch,
+    judge: options.judge,
     console: session,
-    signal: token.signal,
-  };
-  // Dify calls still finishing (a stop request) after their task moved on.
-  const settling = new InFlightCounter();
-  let stopReason: string | undefined;
-  try {
-    for (const [g, group] of plan.entries()) {
-      const cases = opened.pending[g] ?? [];
-      if (cases.length === 0 || token.isCancelled) continue;
-      const { workflow } = group;
-      let target: CaseTarget;
-      try {
-        let forWorkflow = targets.get(workflow);
-        if (forWorkflow === undefined) {
-          forWorkflow = await workflowTargets(
-            workflow,
-            group.index,
-            cases,
-            context,
-            inspected.get(workflow),
-          );
-          targets.set(workflow, forWorkflow);
-        }
-        target = await forWorkflow.use(group.variant?.name, token.signal);
-      } catch (error) {
-        // A sandbox that cannot be made or synced stops the run; resume tries again.
-        if (!(error instanceof SandboxError)) throw error;
-        stopReason = error.message;
-        break;
-      }
-      const caseContext = { target, grader: graders.get(workflow), judge, user };
-      const outcome = await runCases(cases, () => caseContext, sink, {
-        runId,
-        policy,
-        token,
-        grading: config.grading,
-        rateLimiter,
-        observer: options.progress?.observer,
-        stopOn: fatalReason,
-        settling,
-      });
-      stopReason ??= outcome.stopReason;
-    }
-  } finally {
-    sink.flush();
-    options.signal?.removeEventListener('abort', onAbort);
-    // Let aborted Dify calls send their stop request before the process may exit.
-    await Promise.race([settling.drained(), new Promise((r) => setTimeout(r, 6000).unref())]);
-  }
+    signal: options.signal,
+  });
+  const opened = openRun(store, loaded, prepared.groups, how, { now: started });
+  options.progress?.begin(opened.total);
+  const { stopReason, storeFailure, targets } = await execute(options, prepared, opened, session);
+  const { runId } = opened;
   if (storeFailure !== undefined) throw withResumeHint(storeFailure, store, runId);
   const interrupted = options.signal?.aborted === true;
   const status: RunState =
@@ -253,9 +141,130 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     { status, reason: stopReason ?? (interrupted ? 'interrupted by the user' : undefined) },
     {
       wallMs: now().getTime() - started.getTime(),
-      judge: judge instanceof JudgeRunner ? judge.usage : undefined,
+      judge: prepared.judge instanceof JudgeRunner ? prepared.judge.usage : undefined,
     },
   );
+}
+
+/** Runs the pending cases of each workflow and variant in turn, each result to the store. */
+async function execute(
+  options: RunSuiteOptions,
+  prepared: PreparedRun,
+  opened: OpenedRun,
+  session: () => Promise<DifyConsoleClient>,
+): Promise<Execution> {
+  const { loaded, store } = options;
+  const { config } = loaded;
+  const { runId } = opened;
+  const token = new CancellationToken();
+  const onAbort = (): void => {
+    token.cancel('interrupted');
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let storeFailure: Error | undefined;
+  const sink: ResultSink = teeSink(
+    storeSink(store, runId, {
+      onCommit: options.onResult,
+      onFailure: (error) => {
+        storeFailure = error;
+        token.cancel('the run store failed');
+      },
+    }),
+    { write: (record) => options.progress?.recorded(record), flush: () => undefined },
+  );
+  const limit = config.execution.rate_limit;
+  const shared = {
+    user: `${config.dify.user_prefix}-${runId}`,
+    policy: executionPolicyFromConfig(config.execution, { concurrency: options.concurrency }),
+    // One limit for every workflow and variant of the run.
+    rateLimiter:
+      limit === undefined
+        ? undefined
+        : new RateLimiter({ perMinute: limit.per_minute, burst: limit.burst }),
+    // Dify calls still finishing (a stop request) after their task moved on.
+    settling: new InFlightCounter(),
+    targets: new Map<WorkflowConfig, WorkflowTargets>(),
+    context: {
+      loaded,
+      store,
+      runId,
+      user: `${config.dify.user_prefix}-${runId}`,
+      apiBase: options.apiBase ?? apiBaseOf(config.dify),
+      fetch: options.fetch,
+      console: session,
+      signal: token.signal,
+    },
+  };
+  let stopReason: string | undefined;
+  try {
+    stopReason = await runGroups(options, prepared, opened, { ...shared, token, sink });
+  } finally {
+    sink.flush();
+    options.signal?.removeEventListener('abort', onAbort);
+    // Let aborted Dify calls send their stop request before the process may exit.
+    await Promise.race([
+      shared.settling.drained(),
+      new Promise((r) => setTimeout(r, 6000).unref()),
+    ]);
+  }
+  return { stopReason, storeFailure, targets: shared.targets };
+}
+
+/** Each group in turn: its target made ready, then its cases; the first stop reason, if any. */
+async function runGroups(
+  options: RunSuiteOptions,
+  prepared: PreparedRun,
+  opened: OpenedRun,
+  run: {
+    readonly user: string;
+    readonly policy: ExecutionPolicyInput;
+    readonly rateLimiter: RateLimiter | undefined;
+    readonly settling: InFlightCounter;
+    readonly targets: Map<WorkflowConfig, WorkflowTargets>;
+    readonly context: TargetsContext;
+    readonly token: CancellationToken;
+    readonly sink: ResultSink;
+  },
+): Promise<string | undefined> {
+  const { token, targets } = run;
+  let stopReason: string | undefined;
+  for (const [g, group] of prepared.plan.entries()) {
+    const cases = opened.pending[g] ?? [];
+    if (cases.length === 0 || token.isCancelled) continue;
+    const { workflow } = group;
+    let target: CaseTarget;
+    try {
+      let forWorkflow = targets.get(workflow);
+      if (forWorkflow === undefined) {
+        const app = prepared.variantApps.get(workflow);
+        forWorkflow = await workflowTargets(workflow, group.index, cases, run.context, app);
+        targets.set(workflow, forWorkflow);
+      }
+      target = await forWorkflow.use(group.variant?.name, token.signal);
+    } catch (error) {
+      // A sandbox that cannot be made or synced stops the run; resume tries again.
+      if (!(error instanceof SandboxError)) throw error;
+      return error.message;
+    }
+    const caseContext = {
+      target,
+      grader: prepared.graders.get(workflow),
+      judge: prepared.judge,
+      user: run.user,
+    };
+    const outcome = await runCases(cases, () => caseContext, run.sink, {
+      runId: opened.runId,
+      policy: run.policy,
+      token,
+      grading: options.loaded.config.grading,
+      rateLimiter: run.rateLimiter,
+      observer: options.progress?.observer,
+      stopOn: fatalReason,
+      settling: run.settling,
+    });
+    stopReason ??= outcome.stopReason;
+  }
+  return stopReason;
 }
 
 /** The store's failure, marked on the run when the store still takes it, with how to resume. */
@@ -273,23 +282,4 @@ function withResumeHint(failure: Error, store: RunStore, runId: string): Error {
         { cause: failure },
       )
     : failure;
-}
-
-/** The configured judge, run through the executor and cached in the store. */
-async function judgeFor(config: Config, store: RunStore): Promise<JudgeRunner | undefined> {
-  const settings = config.judge;
-  if (settings === undefined) return undefined;
-  // Loaded only by runs that grade with a judge: the package is large.
-  const { OpenAiJudge } = await import('../assertions/openai-judge.js');
-  return new JudgeRunner({
-    judge: new OpenAiJudge({
-      baseUrl: settings.base_url,
-      model: settings.model,
-      apiKey: settings.api_key,
-      temperature: settings.temperature,
-      timeoutMs: settings.timeout * 1000,
-    }),
-    config: settings,
-    store,
-  });
 }
