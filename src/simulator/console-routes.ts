@@ -112,13 +112,31 @@ export async function handleConsole(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  if (await handleSession(state, method, path, req, res)) return;
+  if (!authorized(state, req)) {
+    throw difyError(401, 'unauthorized', 'Please log in.');
+  }
+  if (await handleConsoleRuns(state, method, path, req, res)) return;
+  if (await handleImports(state, method, path, req, res)) return;
+  if (await handleDrafts(state, method, path, req, res)) return;
+  throw difyError(404, 'not_found', 'The requested URL was not found on the server.');
+}
+
+/** Login and refresh; false when `path` is neither. */
+async function handleSession(
+  state: ConsoleState,
+  method: string,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   if (method === 'POST' && path === '/login') {
     const credentials = await readJson(req);
     if (credentials.email !== state.email || credentials.password !== state.password) {
       throw difyError(401, 'unauthorized', 'Invalid email or password.');
     }
     issue(state, res, 200);
-    return;
+    return true;
   }
   if (method === 'POST' && path === '/refresh-token') {
     const payload = await readJson(req);
@@ -128,29 +146,30 @@ export async function handleConsole(
       throw difyError(401, 'unauthorized', 'Invalid refresh token.');
     }
     issue(state, res, 200);
-    return;
+    return true;
   }
-  if (!authorized(state, req)) {
-    throw difyError(401, 'unauthorized', 'Please log in.');
-  }
-  if (await handleConsoleRuns(state, method, path, req, res)) return;
+  return false;
+}
+
+/** Export, import (pending and confirmed); false for any other path. */
+async function handleImports(
+  state: ConsoleState,
+  method: string,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   let match: RegExpExecArray | null;
-  // Every app route names an app; an unknown one is a 404, answered by the server's handler.
-  const appOf = (id: string): SimApp => {
-    const app = state.apps.get(decodeURIComponent(id));
-    if (app === undefined) throw difyError(404, 'not_found', 'App not found.');
-    return app;
-  };
   if (method === 'GET' && (match = /^\/apps\/([^/]+)\/export$/.exec(path)) !== null) {
-    const app = appOf(match[1] ?? '');
-    sendJson(res, 200, { data: app.dsl.yaml });
-  } else if (method === 'POST' && path === '/apps/imports') {
+    sendJson(res, 200, { data: appIn(state, match[1] ?? '').dsl.yaml });
+    return true;
+  }
+  if (method === 'POST' && path === '/apps/imports') {
     const payload = await readJson(req);
-    const yamlText = payload.yaml_content;
     const appId = typeof payload.app_id === 'string' ? payload.app_id : undefined;
     let dsl: SimDsl;
     try {
-      dsl = new SimDsl(asText(yamlText, ''));
+      dsl = new SimDsl(asText(payload.yaml_content, ''));
     } catch (error) {
       sendJson(res, 400, {
         id: randomUUID(),
@@ -158,53 +177,54 @@ export async function handleConsole(
         app_id: null,
         error: (error as Error).message,
       });
-      return;
+      return true;
     }
-    if (appId !== undefined) appOf(appId);
+    if (appId !== undefined) appIn(state, appId);
     const id = randomUUID();
-    if (dsl.version !== DSL_VERSION) {
-      state.imports.set(id, { yaml: dsl.yaml, appId });
-      sendJson(res, 202, {
-        id,
-        status: 'pending',
-        app_id: appId ?? null,
-        current_dsl_version: DSL_VERSION,
-        imported_dsl_version: dsl.version,
-        error: '',
-      });
-      return;
-    }
-    sendJson(res, 200, {
+    const pending = dsl.version !== DSL_VERSION;
+    if (pending) state.imports.set(id, { yaml: dsl.yaml, appId });
+    sendJson(res, pending ? 202 : 200, {
       id,
-      status: 'completed',
-      app_id: apply(state, dsl, appId),
+      status: pending ? 'pending' : 'completed',
+      app_id: pending ? (appId ?? null) : apply(state, dsl, appId),
       current_dsl_version: DSL_VERSION,
       imported_dsl_version: dsl.version,
       error: '',
     });
-  } else if (
-    method === 'POST' &&
-    (match = /^\/apps\/imports\/([^/]+)\/confirm$/.exec(path)) !== null
-  ) {
-    const pending = state.imports.get(decodeURIComponent(match[1] ?? ''));
-    if (pending === undefined) {
-      throw difyError(404, 'not_found', 'Import not found.');
-    }
-    state.imports.delete(decodeURIComponent(match[1] ?? ''));
-    const dsl = new SimDsl(pending.yaml);
-    sendJson(res, 200, {
-      id: match[1],
-      status: 'completed',
-      app_id: apply(state, dsl, pending.appId),
-      current_dsl_version: DSL_VERSION,
-      imported_dsl_version: dsl.version,
-      error: '',
-    });
-  } else if ((match = /^\/apps\/([^/]+)\/workflows\/draft$/.exec(path)) !== null) {
-    const app = appOf(match[1] ?? '');
+    return true;
+  }
+  match = /^\/apps\/imports\/([^/]+)\/confirm$/.exec(path);
+  if (method !== 'POST' || match === null) return false;
+  const importId = decodeURIComponent(match[1] ?? '');
+  const pending = state.imports.get(importId);
+  if (pending === undefined) throw difyError(404, 'not_found', 'Import not found.');
+  state.imports.delete(importId);
+  const dsl = new SimDsl(pending.yaml);
+  sendJson(res, 200, {
+    id: match[1],
+    status: 'completed',
+    app_id: apply(state, dsl, pending.appId),
+    current_dsl_version: DSL_VERSION,
+    imported_dsl_version: dsl.version,
+    error: '',
+  });
+  return true;
+}
+
+/** The draft (read, hash-checked sync), publish and versions; false for any other path. */
+async function handleDrafts(
+  state: ConsoleState,
+  method: string,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
+  let match: RegExpExecArray | null;
+  if ((match = /^\/apps\/([^/]+)\/workflows\/draft$/.exec(path)) !== null) {
+    const app = appIn(state, match[1] ?? '');
     if (method === 'GET') {
       sendJson(res, 200, draft(app));
-      return;
+      return true;
     }
     const payload = await readJson(req);
     if (payload.hash !== app.dsl.hash) {
@@ -225,11 +245,10 @@ export async function handleConsole(
       hash: app.dsl.hash,
       updated_at: Math.floor(Date.now() / 1000),
     });
-  } else if (
-    method === 'POST' &&
-    (match = /^\/apps\/([^/]+)\/workflows\/publish$/.exec(path)) !== null
-  ) {
-    const app = appOf(match[1] ?? '');
+    return true;
+  }
+  if (method === 'POST' && (match = /^\/apps\/([^/]+)\/workflows\/publish$/.exec(path)) !== null) {
+    const app = appIn(state, match[1] ?? '');
     const payload = await readJson(req);
     const version = {
       id: randomUUID(),
@@ -240,20 +259,20 @@ export async function handleConsole(
     };
     app.versions.push(version);
     sendJson(res, 200, { result: 'success', created_at: version.createdAt, id: version.id });
-  } else if (method === 'GET' && (match = /^\/apps\/([^/]+)\/workflows$/.exec(path)) !== null) {
-    const app = appOf(match[1] ?? '');
-    const items = [...app.versions].reverse().map((v) => ({
-      id: v.id,
-      marked_name: v.markedName,
-      marked_comment: v.markedComment,
-      created_at: v.createdAt,
-      hash: v.dsl.hash,
-      version: new Date(v.createdAt * 1000).toISOString(),
-    }));
-    sendJson(res, 200, { items, page: 1, limit: items.length, has_more: false });
-  } else {
-    throw difyError(404, 'not_found', 'The requested URL was not found on the server.');
+    return true;
   }
+  match = /^\/apps\/([^/]+)\/workflows$/.exec(path);
+  if (method !== 'GET' || match === null) return false;
+  const items = [...appIn(state, match[1] ?? '').versions].reverse().map((v) => ({
+    id: v.id,
+    marked_name: v.markedName,
+    marked_comment: v.markedComment,
+    created_at: v.createdAt,
+    hash: v.dsl.hash,
+    version: new Date(v.createdAt * 1000).toISOString(),
+  }));
+  sendJson(res, 200, { items, page: 1, limit: items.length, has_more: false });
+  return true;
 }
 
 function appIn(state: ConsoleState, id: string): SimApp {

@@ -110,63 +110,12 @@ export function runGraph(
   let lastText = '';
   let totalTokens = 0;
   for (const node of dsl.nodes()) {
-    let nodeOutputs: Json = {};
-    let nodeTokens = 0;
-    switch (node.type) {
-      case 'start':
-        for (const [key, value] of Object.entries(inputs)) values.set(`${node.id}.${key}`, value);
-        nodeOutputs = { ...inputs };
-        break;
-      case 'llm': {
-        const { text, tokens: used } = runLlm(node, values);
-        nodeOutputs = { text };
-        nodeTokens = used;
-        lastText = text;
-        break;
-      }
-      case 'question-classifier': {
-        const first = objectOrEmpty(asArray(node.data.classes)[0]);
-        nodeOutputs = { class_name: asText(first.name, '') };
-        nodeTokens = tokens(asText(node.data.instruction, ''));
-        break;
-      }
-      case 'parameter-extractor': {
-        const source = values.get(selector(node.data.query)) ?? '';
-        for (const parameter of asArray(node.data.parameters)) {
-          nodeOutputs = { ...nodeOutputs, [asText(objectOrEmpty(parameter).name)]: source };
-        }
-        nodeTokens = tokens(asText(node.data.instruction, ''));
-        break;
-      }
-      case 'template-transform':
-        nodeOutputs = { output: renderTemplate(asText(node.data.template, ''), values) };
-        break;
-      case 'variable-aggregator': {
-        const found = asArray(node.data.variables)
-          .map((v) => values.get(selector(v)))
-          .find((v) => v !== undefined);
-        nodeOutputs = { output: found ?? lastText };
-        break;
-      }
-      case 'answer':
-        answer += renderTemplate(asText(node.data.answer, ''), values);
-        nodeOutputs = { answer };
-        break;
-      case 'end':
-        for (const output of asArray(node.data.outputs)) {
-          const entry = objectOrEmpty(output);
-          outputs = {
-            ...outputs,
-            [asText(entry.variable)]: values.get(selector(entry.value_selector)) ?? null,
-          };
-        }
-        nodeOutputs = outputs;
-        break;
-      default:
-        // Retrieval, code, if-else, iteration and the rest: they pass values along.
-        nodeOutputs = { output: lastText };
-        break;
-    }
+    const step = runNode(node, inputs, values, { answer, lastText, outputs });
+    const nodeOutputs = step.outputs;
+    const nodeTokens = step.tokens;
+    if (node.type === 'llm') lastText = asText(nodeOutputs.text, '');
+    if (node.type === 'answer') answer = asText(nodeOutputs.answer, '');
+    if (node.type === 'end') outputs = nodeOutputs;
     for (const [key, value] of Object.entries(nodeOutputs)) values.set(`${node.id}.${key}`, value);
     totalTokens += nodeTokens;
     runs.push({ node, outputs: nodeOutputs, tokens: nodeTokens });
@@ -182,4 +131,62 @@ export function runGraph(
   }
   if (answer === '' && dsl.mode !== 'workflow') answer = lastText;
   return { nodes: runs, outputs, answer, totalTokens, totalPrice: totalTokens * PRICE_PER_TOKEN };
+}
+
+/** One node's outputs and tokens, from the values so far and what the run gathered. */
+function runNode(
+  node: SimNode,
+  inputs: Json,
+  values: ReadonlyMap<string, unknown>,
+  so: { readonly answer: string; readonly lastText: string; readonly outputs: Json },
+): { readonly outputs: Json; readonly tokens: number } {
+  switch (node.type) {
+    case 'start':
+      return { outputs: { ...inputs }, tokens: 0 };
+    case 'llm': {
+      const { text, tokens: used } = runLlm(node, values);
+      return { outputs: { text }, tokens: used };
+    }
+    case 'question-classifier': {
+      const first = objectOrEmpty(asArray(node.data.classes)[0]);
+      return {
+        outputs: { class_name: asText(first.name, '') },
+        tokens: tokens(asText(node.data.instruction, '')),
+      };
+    }
+    case 'parameter-extractor': {
+      const source = values.get(selector(node.data.query)) ?? '';
+      const outputs: Record<string, unknown> = {};
+      for (const parameter of asArray(node.data.parameters))
+        outputs[asText(objectOrEmpty(parameter).name)] = source;
+      return { outputs, tokens: tokens(asText(node.data.instruction, '')) };
+    }
+    case 'template-transform':
+      return {
+        outputs: { output: renderTemplate(asText(node.data.template, ''), values) },
+        tokens: 0,
+      };
+    case 'variable-aggregator': {
+      const found = asArray(node.data.variables)
+        .map((v) => values.get(selector(v)))
+        .find((v) => v !== undefined);
+      return { outputs: { output: found ?? so.lastText }, tokens: 0 };
+    }
+    case 'answer':
+      return {
+        outputs: { answer: so.answer + renderTemplate(asText(node.data.answer, ''), values) },
+        tokens: 0,
+      };
+    case 'end': {
+      const outputs: Record<string, unknown> = { ...so.outputs };
+      for (const output of asArray(node.data.outputs)) {
+        const entry = objectOrEmpty(output);
+        outputs[asText(entry.variable)] = values.get(selector(entry.value_selector)) ?? null;
+      }
+      return { outputs, tokens: 0 };
+    }
+    default:
+      // Retrieval, code, if-else, iteration and the rest: they pass values along.
+      return { outputs: { output: so.lastText }, tokens: 0 };
+  }
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { sleep, systemClock } from '../core/clock.js';
 import { createSeededRandom } from '../core/seeded-random.js';
 import { handleConsole, type ConsoleState } from './console-routes.js';
+import { remainingMs, streamRun } from './stream-run.js';
 import { FaultPlan, type SimFault } from './fault-plan.js';
 import { SimApp } from './sim-app.js';
 import type { SimDsl } from './sim-dsl.js';
@@ -12,14 +13,7 @@ import { runGraph } from './sim-engine.js';
 import type { SimAppConfig, SimulatorConfig } from './simulator-config.js';
 import { HttpAnswer, difyError, readBody, readJson, sendJson } from './sim-http.js';
 import { handleUpload, logsPage, parametersBody, validateRunRequest } from './app-endpoints.js';
-import {
-  finalEvents,
-  messageBase,
-  runData,
-  streamEvents,
-  usage,
-  type ActiveRun,
-} from './run-events.js';
+import { messageBase, runData, usage, type ActiveRun } from './run-events.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -315,32 +309,8 @@ export class DifySimulator {
   }): Promise<void> {
     const { app, kind, body, dsl, res, arrivedMs, versionId } = call;
     const request = validateRunRequest(app, kind, body, dsl);
-    const faults = this.faults.take(app.id);
-    const fault = <K extends SimFault['kind']>(
-      kind: K,
-    ): Extract<SimFault, { kind: K }> | undefined =>
-      faults.find((f): f is Extract<SimFault, { kind: K }> => f.kind === kind);
-    const scripted = fault('http_error');
-    if (scripted !== undefined) {
-      throw difyError(
-        scripted.status,
-        scripted.code,
-        scripted.message ?? `simulated ${scripted.code}`,
-      );
-    }
-    const http5xx = fault('http_5xx');
-    if (http5xx !== undefined)
-      throw difyError(http5xx.status ?? 500, 'internal_server_error', 'Internal Server Error.');
-    if (fault('storm_429') !== undefined) throw this.#tooMany(app);
+    const faults = this.#admit(app);
     const { behaviour } = app;
-    if (this.#random() < behaviour.error_5xx_rate)
-      throw difyError(500, 'internal_server_error', 'Internal Server Error.');
-    if (this.#random() < behaviour.rate_429_rate)
-      throw difyError(429, 'rate_limit_error', 'Rate Limit Error');
-    if (behaviour.concurrency_cap !== undefined && app.inFlight >= behaviour.concurrency_cap) {
-      this.#rejectedByCap += 1;
-      throw this.#tooMany(app);
-    }
     const latencyMs =
       behaviour.latency_ms.minMs +
       this.#random() * (behaviour.latency_ms.maxMs - behaviour.latency_ms.minMs);
@@ -372,31 +342,73 @@ export class DifySimulator {
       messageId: randomUUID(),
     };
     if (!request.streaming) {
-      await this.#complete(run);
-      if (kind === 'workflow') {
-        sendJson(res, 200, {
-          task_id: record.taskId,
-          workflow_run_id: record.id,
-          data: runData(record),
-        });
-      } else if (record.status === 'failed') {
-        throw difyError(
-          400,
-          'completion_request_error',
-          record.error ?? 'Completion request failed.',
-        );
-      } else {
-        sendJson(res, 200, {
-          ...messageBase(run),
-          event: 'message',
-          mode: app.dsl.mode,
-          answer: outcome.answer,
-          metadata: { usage: usage(run) },
-        });
-      }
+      await this.#answerBlocking(run, res);
       return;
     }
-    await this.#stream(run, res, faults);
+    await streamRun(run, res, faults, (ended) => {
+      this.#finish(ended);
+    });
+  }
+
+  /**
+   * Lets a run request through, or answers it as Dify would under the faults struck and the
+   * app's behaviour (a scripted error, 5xx, 429s, the concurrency cap); the faults for the run.
+   */
+  #admit(app: SimApp): SimFault[] {
+    const faults = this.faults.take(app.id);
+    const fault = <K extends SimFault['kind']>(
+      kind: K,
+    ): Extract<SimFault, { kind: K }> | undefined =>
+      faults.find((f): f is Extract<SimFault, { kind: K }> => f.kind === kind);
+    const scripted = fault('http_error');
+    if (scripted !== undefined) {
+      throw difyError(
+        scripted.status,
+        scripted.code,
+        scripted.message ?? `simulated ${scripted.code}`,
+      );
+    }
+    const http5xx = fault('http_5xx');
+    if (http5xx !== undefined)
+      throw difyError(http5xx.status ?? 500, 'internal_server_error', 'Internal Server Error.');
+    if (fault('storm_429') !== undefined) throw this.#tooMany(app);
+    const { behaviour } = app;
+    if (this.#random() < behaviour.error_5xx_rate)
+      throw difyError(500, 'internal_server_error', 'Internal Server Error.');
+    if (this.#random() < behaviour.rate_429_rate)
+      throw difyError(429, 'rate_limit_error', 'Rate Limit Error');
+    if (behaviour.concurrency_cap !== undefined && app.inFlight >= behaviour.concurrency_cap) {
+      this.#rejectedByCap += 1;
+      throw this.#tooMany(app);
+    }
+    return faults;
+  }
+
+  /** A blocking run's answer, once its latency is waited out. */
+  async #answerBlocking(run: ActiveRun, res: ServerResponse): Promise<void> {
+    await this.#complete(run);
+    const { record, kind, app } = run;
+    if (kind === 'workflow') {
+      sendJson(res, 200, {
+        task_id: record.taskId,
+        workflow_run_id: record.id,
+        data: runData(record),
+      });
+    } else if (record.status === 'failed') {
+      throw difyError(
+        400,
+        'completion_request_error',
+        record.error ?? 'Completion request failed.',
+      );
+    } else {
+      sendJson(res, 200, {
+        ...messageBase(run),
+        event: 'message',
+        mode: app.dsl.mode,
+        answer: run.outcome.answer,
+        metadata: { usage: usage(run) },
+      });
+    }
   }
 
   /** Waits out the run's latency (a stop cuts it short) and records its end. */
@@ -427,69 +439,6 @@ export class DifySimulator {
       totalTokens: stopped ? 0 : outcome.totalTokens,
       totalSteps: outcome.nodes.length,
     });
-  }
-
-  async #stream(run: ActiveRun, res: ServerResponse, faults: readonly SimFault[]): Promise<void> {
-    const slowFirstByte = faults.find((f) => f.kind === 'slow_first_byte');
-    const slowChunks = faults.find((f) => f.kind === 'slow_chunks');
-    const drop = faults.find((f) => f.kind === 'drop_stream');
-    const errorEvent = faults.find((f) => f.kind === 'error_event');
-    const malformed = faults.some((f) => f.kind === 'malformed_frames');
-    const { record } = run;
-    // A function, not a read: a stop call can arrive during any await below.
-    const stopped = (): boolean => record.stop.signal.aborted;
-    if (slowFirstByte !== undefined)
-      await sleep(systemClock, slowFirstByte.delayMs, { signal: record.stop.signal }).catch(
-        () => undefined,
-      );
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
-    // An abandoned stream does not stop the run: Dify goes on until it ends or is stopped.
-    let open = true;
-    res.on('close', () => {
-      open = false;
-    });
-    const write = (text: string): void => {
-      if (open) res.write(text);
-    };
-    write('event: ping\n\n');
-    const events = streamEvents(run);
-    const stepMs = run.latencyMs / (events.length + 1);
-    let sent = 0;
-    for (const event of events) {
-      if (stopped()) break;
-      // Like Dify, the first event (workflow_started, with the task id) comes at once.
-      const waitMs = sent === 0 ? (slowChunks?.delayMs ?? 0) : stepMs + (slowChunks?.delayMs ?? 0);
-      await sleep(systemClock, waitMs, { signal: record.stop.signal }).catch(() => undefined);
-      if (stopped()) break;
-      if (malformed) write('data: {"event": "text_chunk", "data": {"text": broken\n\n');
-      write(`data: ${JSON.stringify(event)}\n\n`);
-      sent += 1;
-      if (errorEvent !== undefined) {
-        // Dify ends the stream with the error; the run is over, failed.
-        this.#finish({ ...run, failed: true });
-        write(
-          `data: ${JSON.stringify({ event: 'error', task_id: record.taskId, status: 500, code: errorEvent.code ?? 'internal_server_error', message: errorEvent.message ?? '[simulated] the run failed' })}\n\n`,
-        );
-        if (open) res.end();
-        return;
-      }
-      if (drop !== undefined && sent >= drop.afterEvents && open) {
-        open = false;
-        res.destroy();
-      }
-    }
-    if (!stopped()) {
-      await sleep(systemClock, remainingMs(run), { signal: record.stop.signal }).catch(
-        () => undefined,
-      );
-    }
-    this.#finish(run);
-    for (const event of finalEvents(run)) write(`data: ${JSON.stringify(event)}\n\n`);
-    if (open) res.end();
   }
 
   async #stop(
@@ -529,9 +478,4 @@ export class DifySimulator {
       throw difyError(404, 'not_found', 'no such simulator endpoint');
     }
   }
-}
-
-/** What is left of a run's latency, counted from its request's arrival. */
-function remainingMs(run: ActiveRun): number {
-  return Math.max(0, run.latencyMs - (performance.now() - run.arrivedMs));
 }
