@@ -72,6 +72,50 @@ export async function main(
         io.err(s.trimEnd());
       },
     });
+  const cli: Cli = {
+    io,
+    signal: interrupt.signal,
+    exit: (code) => {
+      exitCode = code;
+    },
+  };
+  registerDemo(program, cli);
+  registerRun(program, cli);
+  registerRuns(program, cli);
+  registerSimulate(program, cli);
+  process.on('SIGINT', onSigint);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      io.err(`error: ${(error as Error).message} (init never overwrites a file)`);
+      return ExitCode.BadInput;
+    }
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.BadInput;
+    }
+    if (error instanceof AutoOptError) {
+      io.err(`error ${error.code}: ${error.message}`);
+      if (error.code === 'E_CONFIG_INVALID' || error.code === 'E_CONFIG_UNREADABLE')
+        return ExitCode.BadInput;
+      return BAD_INPUT_CODES.has(error.code) ? ExitCode.BadInput : ExitCode.Failed;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** What every command's action needs: output, Ctrl-C, and how to set the exit code. */
+interface Cli {
+  readonly io: { readonly out: (text: string) => void; readonly err: (text: string) => void };
+  readonly signal: AbortSignal;
+  readonly exit: (code: number) => void;
+}
+
+/** `demo`: the executor alone. */
+function registerDemo(program: Command, cli: Cli): void {
   program
     .command('demo')
     .description(
@@ -92,19 +136,23 @@ export async function main(
         failureRate: number;
         seed: number;
       }) => {
-        io.out(`running ${options.cases} cases at concurrency ${options.concurrency}…`);
+        cli.io.out(`running ${options.cases} cases at concurrency ${options.concurrency}…`);
         const { runDemo } = await import('./demo-command.js');
         const { formatStatistics } = await import('./format-statistics.js');
         const result = await runDemo(
           { ...options, perMinute: options.perMinute },
-          { signal: interrupt.signal, onProgress: io.out },
+          { signal: cli.signal, onProgress: cli.io.out },
         );
-        io.out(formatStatistics(result));
-        if (interrupt.signal.aborted) exitCode = ExitCode.Interrupted;
+        cli.io.out(formatStatistics(result));
+        if (cli.signal.aborted) cli.exit(ExitCode.Interrupted);
         else if (result.statistics.byStatus.succeeded < result.statistics.total)
-          exitCode = ExitCode.Failed;
+          cli.exit(ExitCode.Failed);
       },
     );
+}
+
+/** `run`, `init` and `validate`: a configuration's suite. */
+function registerRun(program: Command, cli: Cli): void {
   program
     .command('run')
     .description('run the suite of a configuration against Dify (or the built-in simulator)')
@@ -143,10 +191,11 @@ export async function main(
         quiet?: boolean;
       }) => {
         const { runCommand } = await import('./run-command.js');
-        exitCode = await runCommand(
-          { ...options, quiet: options.quiet === true },
-          interrupt.signal,
-          { ...io, isTty: process.stdout.isTTY },
+        cli.exit(
+          await runCommand({ ...options, quiet: options.quiet === true }, cli.signal, {
+            ...cli.io,
+            isTty: process.stdout.isTTY,
+          }),
         );
       },
     );
@@ -157,7 +206,7 @@ export async function main(
     .action(async (file: string) => {
       const { initConfig } = await import('./init-command.js');
       await initConfig(file);
-      io.out(
+      cli.io.out(
         `wrote ${file}: fill in your Dify address and API key, then run dify-autoopt run -c ${file}`,
       );
     });
@@ -172,11 +221,15 @@ export async function main(
       const { validateCommand } = await import('./validate-command.js');
       const problems = await validateCommand(
         { config: options.config, remote: options.remote === true },
-        interrupt.signal,
-        io.out,
+        cli.signal,
+        cli.io.out,
       );
-      if (problems > 0) exitCode = ExitCode.BadInput;
+      if (problems > 0) cli.exit(ExitCode.BadInput);
     });
+}
+
+/** `runs` and `report`: the run store read. */
+function registerRuns(program: Command, cli: Cli): void {
   const runs = program.command('runs').description('read the run store');
   runs
     .command('list')
@@ -184,7 +237,7 @@ export async function main(
     .option('--store <file>', 'the run store', DEFAULT_STORE)
     .action(async (options: { store: string }) => {
       const { listRuns } = await import('./runs-command.js');
-      listRuns(options.store, io.out);
+      listRuns(options.store, cli.io.out);
     });
   runs
     .command('show')
@@ -193,9 +246,9 @@ export async function main(
     .option('--store <file>', 'the run store', DEFAULT_STORE)
     .action(async (runId: string, options: { store: string }) => {
       const { showRun } = await import('./runs-command.js');
-      if (!showRun(options.store, runId, io.out)) {
-        io.err(`no run ${runId} in ${options.store}`);
-        exitCode = ExitCode.BadInput;
+      if (!showRun(options.store, runId, cli.io.out)) {
+        cli.io.err(`no run ${runId} in ${options.store}`);
+        cli.exit(ExitCode.BadInput);
       }
     });
   runs
@@ -203,11 +256,11 @@ export async function main(
     .description('delete the sandbox copies of apps a run left in the console')
     .argument('<run-id>')
     .requiredOption('-c, --config <file>', 'the configuration (its dify section logs in)')
-    .option('--store <file>', 'the run store (default: the configuration\'s)')
+    .option('--store <file>', "the run store (default: the configuration's)")
     .action(async (runId: string, options: { config: string; store?: string }) => {
       const { cleanCommand } = await import('./clean-command.js');
-      if ((await cleanCommand({ ...options, runId }, interrupt.signal, io.out)) > 0)
-        exitCode = ExitCode.Failed;
+      if ((await cleanCommand({ ...options, runId }, cli.signal, cli.io.out)) > 0)
+        cli.exit(ExitCode.Failed);
     });
   runs
     .command('compare')
@@ -220,7 +273,7 @@ export async function main(
     .option('--json', 'print the comparison as JSON')
     .action(async (a: string, b: string, options: { store: string; json?: boolean }) => {
       const { compareCommand } = await import('./report-command.js');
-      compareCommand(options.store, a, b, { json: options.json === true }, io.out);
+      compareCommand(options.store, a, b, { json: options.json === true }, cli.io.out);
     });
   program
     .command('report')
@@ -239,9 +292,13 @@ export async function main(
     .action(
       async (runId: string, options: { output: string[]; compare?: string; store: string }) => {
         const { reportCommand } = await import('./report-command.js');
-        await reportCommand(options.store, runId, options, io.out);
+        await reportCommand(options.store, runId, options, cli.io.out);
       },
     );
+}
+
+/** `simulate`: the Dify simulator as a server. */
+function registerSimulate(program: Command, cli: Cli): void {
   program
     .command('simulate')
     .description('serve the built-in Dify simulator (public and console API) on loopback')
@@ -250,28 +307,6 @@ export async function main(
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (options: { apps: string; port: number; host: string }) => {
       const { runSimulate } = await import('./simulate-command.js');
-      await runSimulate(options, { signal: interrupt.signal, out: io.out });
+      await runSimulate(options, { signal: cli.signal, out: cli.io.out });
     });
-  process.on('SIGINT', onSigint);
-  try {
-    await program.parseAsync(argv);
-    return exitCode;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      io.err(`error: ${(error as Error).message} (init never overwrites a file)`);
-      return ExitCode.BadInput;
-    }
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.BadInput;
-    }
-    if (error instanceof AutoOptError) {
-      io.err(`error ${error.code}: ${error.message}`);
-      if (error.code === 'E_CONFIG_INVALID' || error.code === 'E_CONFIG_UNREADABLE')
-        return ExitCode.BadInput;
-      return BAD_INPUT_CODES.has(error.code) ? ExitCode.BadInput : ExitCode.Failed;
-    }
-    throw error;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
 }

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { isPlainObject } from '../core/json-value.js';
 
@@ -115,38 +115,43 @@ export const nodeHttpFetch: Fetch = (input, init) => {
       response.on('close', () => {
         signal?.removeEventListener('abort', onBodyAbort);
       });
-      resolve({
-        status,
-        ok: status >= 200 && status < 300,
-        headers: {
-          get: (name) => {
-            const value = response.headers[name.toLowerCase()];
-            return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-          },
-          getSetCookie: () => response.headers['set-cookie'] ?? [],
-        },
-        text: () =>
-          new Promise<string>((resolveText, rejectText) => {
-            const chunks: Buffer[] = [];
-            response.on('data', (chunk: Buffer) => chunks.push(chunk));
-            response.once('end', () => {
-              resolveText(
-                chunks.length === 1
-                  ? (chunks[0] as Buffer).toString('utf8')
-                  : Buffer.concat(chunks).toString('utf8'),
-              );
-            });
-            response.once('error', rejectText);
-            // Destroyed before its end (an abort, a cut connection): no 'end' will come.
-            response.once('close', () => {
-              if (!response.complete) {
-                rejectText(response.errored ?? new Error('the answer was cut'));
-              }
-            });
-          }),
-        body: response,
-      });
+      resolve(responseOf(response, status));
     });
     request.end(body);
   });
 };
+
+/** An answer as the clients read it: status, headers, the whole text, or the body as it comes. */
+function responseOf(response: IncomingMessage, status: number): HttpResponse {
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers: {
+      get: (name) => {
+        const value = response.headers[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+      },
+      getSetCookie: () => response.headers['set-cookie'] ?? [],
+    },
+    text: () =>
+      new Promise<string>((resolveText, rejectText) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.once('end', () => {
+          resolveText(
+            chunks.length === 1
+              ? (chunks[0] as Buffer).toString('utf8')
+              : Buffer.concat(chunks).toString('utf8'),
+          );
+        });
+        response.once('error', rejectText);
+        // Destroyed before its end (an abort, a cut connection): no 'end' will come.
+        response.once('close', () => {
+          if (!response.complete) {
+            rejectText(response.errored ?? new Error('the answer was cut'));
+          }
+        });
+      }),
+    body: response,
+  };
+}

@@ -33,9 +33,9 @@ describe('promptSlots', () => {
     const slots = promptSlots(dsl);
     const addresses = slots.map((s) => s.address);
     expect(new Set(addresses).size).toBe(addresses.length);
-    expect(slots.some((s) => s.field === 'instruction' && s.nodeType === 'question-classifier')).toBe(
-      true,
-    );
+    expect(
+      slots.some((s) => s.field === 'instruction' && s.nodeType === 'question-classifier'),
+    ).toBe(true);
     expect(slots.some((s) => s.field === 'assistant')).toBe(true);
     // The first user message of each node, not the later one.
     const firstUser = dsl

@@ -160,119 +160,134 @@ export const excelReport: ReportWriter = {
       colour(sheet, passedColumn, list.length, 'verdict');
       colour(sheet, gradeColumn, list.length, 'grade');
     }
-    const nodes = book.addWorksheet('Nodes');
-    table(
-      nodes,
-      [
-        'workflow',
-        'node',
-        'title',
-        'type',
-        'runs',
-        'failed',
-        'mean ms',
-        'p50 ms',
-        'p95 ms',
-        'max ms',
-        'tokens',
-        'cost',
-      ],
-      report.statistics.perNode.map((n) => [
-        n.workflowId,
-        n.nodeId,
-        n.title,
-        n.nodeType,
-        n.runs,
-        n.failed,
-        n.elapsedMs?.mean ?? null,
-        n.elapsedMs?.p50 ?? null,
-        n.elapsedMs?.p95 ?? null,
-        n.elapsedMs?.max ?? null,
-        n.tokens,
-        n.cost,
-      ]),
-    );
-    const { variants } = report.statistics;
-    if (variants.length > 0) {
-      table(
-        book.addWorksheet('Variants'),
-        [
-          'workflow',
-          'variant',
-          'ended',
-          'passed',
-          'pass rate',
-          '95% low',
-          '95% high',
-          'McNemar p vs first',
-          'now pass',
-          'now fail',
-          'tokens',
-          'p50 ms',
-          'cost',
-        ],
-        variants.map((v) => [
-          v.workflowId,
-          v.variant,
-          v.ended,
-          v.passed,
-          percent(v.passRate),
-          percent(v.interval[0]),
-          percent(v.interval[1]),
-          v.vsFirst?.pValue ?? null,
-          v.vsFirst?.toPass.join(', ') ?? null,
-          v.vsFirst?.toFail.join(', ') ?? null,
-          v.tokens,
-          v.latencyMs?.p50 ?? null,
-          v.cost,
-        ]),
-      );
-    }
-    const comparison = report.comparison;
-    if (comparison !== undefined) {
-      const sheet = book.addWorksheet('Comparison');
-      const changes = [
-        ...comparison.regressed.map((c) => ['regressed', c] as const),
-        ...comparison.improved.map((c) => ['improved', c] as const),
-        ...comparison.changed.map((c) => ['changed', c] as const),
-      ];
-      table(
-        sheet,
-        [
-          'change',
-          'case',
-          'workflow',
-          'before',
-          'after',
-          'score before',
-          'score after',
-          'output before',
-          'output after',
-        ],
-        changes.map(([kind, c]) => [
-          kind,
-          c.caseId,
-          c.workflowId,
-          c.before.passed ? 'PASS' : 'FAIL',
-          c.after.passed ? 'PASS' : 'FAIL',
-          c.before.score,
-          c.after.score,
-          JSON.stringify(c.before.output),
-          JSON.stringify(c.after.output),
-        ]),
-      );
-      colour(sheet, 1, changes.length, 'delta');
-      sheet.addRow([]);
-      sheet.addRow([`base run ${comparison.baseRunId} → ${comparison.headRunId}`]);
-      sheet.addRow(['pass rate before', percent(comparison.basePassRate)]);
-      sheet.addRow(['pass rate after', percent(comparison.headPassRate)]);
-      sheet.addRow(['paired difference', percent(comparison.passRateDelta)]);
-      sheet.addRow([
-        '95% interval',
-        `${percent(comparison.passRateInterval[0])} … ${percent(comparison.passRateInterval[1])}`,
-      ]);
-      sheet.addRow(['McNemar p', comparison.pValue]);
-    }
+    nodesSheet(book, report);
+    variantsSheet(book, report);
+    comparisonSheet(book, report);
     return Buffer.from(await book.xlsx.writeBuffer());
   },
 };
+
+/** The Nodes sheet: each Dify node's runs, failures, time, tokens and cost. */
+function nodesSheet(book: ExcelJS.Workbook, report: RunReport): void {
+  const nodes = book.addWorksheet('Nodes');
+  table(
+    nodes,
+    [
+      'workflow',
+      'node',
+      'title',
+      'type',
+      'runs',
+      'failed',
+      'mean ms',
+      'p50 ms',
+      'p95 ms',
+      'max ms',
+      'tokens',
+      'cost',
+    ],
+    report.statistics.perNode.map((n) => [
+      n.workflowId,
+      n.nodeId,
+      n.title,
+      n.nodeType,
+      n.runs,
+      n.failed,
+      n.elapsedMs?.mean ?? null,
+      n.elapsedMs?.p50 ?? null,
+      n.elapsedMs?.p95 ?? null,
+      n.elapsedMs?.max ?? null,
+      n.tokens,
+      n.cost,
+    ]),
+  );
+}
+
+/** The Variants sheet, when the run had prompt variants. */
+function variantsSheet(book: ExcelJS.Workbook, report: RunReport): void {
+  const { variants } = report.statistics;
+  if (variants.length > 0) {
+    table(
+      book.addWorksheet('Variants'),
+      [
+        'workflow',
+        'variant',
+        'ended',
+        'passed',
+        'pass rate',
+        '95% low',
+        '95% high',
+        'McNemar p vs first',
+        'now pass',
+        'now fail',
+        'tokens',
+        'p50 ms',
+        'cost',
+      ],
+      variants.map((v) => [
+        v.workflowId,
+        v.variant,
+        v.ended,
+        v.passed,
+        percent(v.passRate),
+        percent(v.interval[0]),
+        percent(v.interval[1]),
+        v.vsFirst?.pValue ?? null,
+        v.vsFirst?.toPass.join(', ') ?? null,
+        v.vsFirst?.toFail.join(', ') ?? null,
+        v.tokens,
+        v.latencyMs?.p50 ?? null,
+        v.cost,
+      ]),
+    );
+  }
+}
+
+/** The Comparison sheet, when there is a base run. */
+function comparisonSheet(book: ExcelJS.Workbook, report: RunReport): void {
+  const comparison = report.comparison;
+  if (comparison !== undefined) {
+    const sheet = book.addWorksheet('Comparison');
+    const changes = [
+      ...comparison.regressed.map((c) => ['regressed', c] as const),
+      ...comparison.improved.map((c) => ['improved', c] as const),
+      ...comparison.changed.map((c) => ['changed', c] as const),
+    ];
+    table(
+      sheet,
+      [
+        'change',
+        'case',
+        'workflow',
+        'before',
+        'after',
+        'score before',
+        'score after',
+        'output before',
+        'output after',
+      ],
+      changes.map(([kind, c]) => [
+        kind,
+        c.caseId,
+        c.workflowId,
+        c.before.passed ? 'PASS' : 'FAIL',
+        c.after.passed ? 'PASS' : 'FAIL',
+        c.before.score,
+        c.after.score,
+        JSON.stringify(c.before.output),
+        JSON.stringify(c.after.output),
+      ]),
+    );
+    colour(sheet, 1, changes.length, 'delta');
+    sheet.addRow([]);
+    sheet.addRow([`base run ${comparison.baseRunId} → ${comparison.headRunId}`]);
+    sheet.addRow(['pass rate before', percent(comparison.basePassRate)]);
+    sheet.addRow(['pass rate after', percent(comparison.headPassRate)]);
+    sheet.addRow(['paired difference', percent(comparison.passRateDelta)]);
+    sheet.addRow([
+      '95% interval',
+      `${percent(comparison.passRateInterval[0])} … ${percent(comparison.passRateInterval[1])}`,
+    ]);
+    sheet.addRow(['McNemar p', comparison.pValue]);
+  }
+}
