@@ -2,7 +2,7 @@ import { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import type { ExecutionPolicy } from './execution-policy.js';
 import { ExecutorBase, type ExecutionContext, type RunTasks } from './executor-base.js';
 import { RateLimiter } from './rate-limiter.js';
-import { TaskPool, type PoolSettings } from './task-pool.js';
+import { TaskPool, rangeFeed, type PoolSettings, type StreamFeed } from './task-pool.js';
 import type { Task } from './task.js';
 
 /**
@@ -14,7 +14,12 @@ import type { Task } from './task.js';
 export class ConcurrentExecutor extends ExecutorBase {
   protected override async executeTasks(tasks: RunTasks, context: ExecutionContext): Promise<void> {
     const settings = this.poolSettings(context.policy, context.onTaskEnd);
-    await new TaskPool(settings, tasks, { start: 0, end: tasks.length }, context.signal).run();
+    await new TaskPool(settings, rangeFeed(tasks, 0, tasks.length), context.signal).run();
+  }
+
+  protected override async executeFeed(feed: StreamFeed, context: ExecutionContext): Promise<void> {
+    const settings = this.poolSettings(context.policy, context.onTaskEnd);
+    await new TaskPool(settings, feed, context.signal).run();
   }
 
   /** The settings every pool of one run shares. */

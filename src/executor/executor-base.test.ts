@@ -133,6 +133,10 @@ describe('ExecutorBase.runManifest', () => {
         if (tasks[0] !== undefined) context.onTaskEnd(tasks[0]);
         return Promise.resolve();
       }
+
+      protected override executeFeed(): Promise<void> {
+        return Promise.resolve();
+      }
     }
     const result = await new Lazy({ taskFn: ok }).runManifest({
       workflowId: 'wf',

@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { CancellationToken } from './cancellation-token.js';
 import { cancelTask } from './cancel-task.js';
-import { parseExecutionPolicy, type ExecutionPolicy } from './execution-policy.js';
+import {
+  parseExecutionPolicy,
+  type ExecutionPolicy,
+  type ExecutionPolicyInput,
+} from './execution-policy.js';
 import { CancelledError, SchedulerError } from './executor-error.js';
 import type { ExecutorObserver, TaskFunction } from './executor-observer.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RunExecutionResult, RunManifest } from './run-execution-result.js';
 import { RunStatisticsAccumulator } from './run-statistics.js';
 import { createTaskResult, type TaskResult } from './task-result.js';
-import { createTask, type Task } from './task.js';
+import type { StreamFeed } from './task-pool.js';
+import { createTask, type Task, type TestCase } from './task.js';
 
 /** What an executor is built with. */
 export interface ExecutorOptions {
@@ -133,6 +138,49 @@ export abstract class ExecutorBase {
    */
   protected abstract executeTasks(tasks: RunTasks, context: ExecutionContext): Promise<void>;
 
+  /**
+   * Runs the tasks of a stream to terminal states, taking each from `feed` only as a place
+   * frees, and calling `context.onTaskEnd` for each as it ends; every task taken is reported.
+   */
+  protected abstract executeFeed(feed: StreamFeed, context: ExecutionContext): Promise<void>;
+
+  /**
+   * Runs a stream of cases, pulling the next one only when a place frees: at most the
+   * concurrency's worth of tasks (and those waiting out a retry) exist at once, so memory grows
+   * with the concurrency, not with the stream. Each task's result goes to `onResult` with the
+   * task itself (its `metadata` is the case's), and nothing of it is kept after. Ids are not
+   * checked for uniqueness: the stream's owner keeps them apart.
+   * @throws PolicyValidationError (`E_POLICY_INVALID`) before anything runs; SchedulerError
+   * (`E_TASK_INVALID`) for a malformed case, when it is pulled.
+   */
+  async runStream(
+    stream: {
+      readonly workflowId: string;
+      readonly promptVariant?: string | undefined;
+      readonly policy: ExecutionPolicyInput;
+      readonly cases: Iterable<TestCase>;
+    },
+    options: {
+      readonly token?: CancellationToken;
+      readonly signal?: AbortSignal;
+      readonly onResult: (result: TaskResult, task: Task) => void;
+    },
+  ): Promise<void> {
+    const policy = parseExecutionPolicy(stream.policy);
+    const signal = combineSignals(options.token?.signal, options.signal);
+    const feed = caseFeed(stream.cases[Symbol.iterator](), policy, stream);
+    await this.executeFeed(feed, {
+      policy,
+      signal,
+      onTaskEnd: (task) => {
+        const result = createTaskResult(task);
+        this.observer.onTaskEnd?.(task);
+        options.onResult(result, task);
+        task.output = undefined;
+      },
+    });
+  }
+
   #prepare(manifest: RunManifest): { policy: ExecutionPolicy; tasks: (Task | undefined)[] } {
     // Checked as unknown: JavaScript callers are not held to the types.
     const raw: unknown = manifest;
@@ -175,4 +223,30 @@ function combineSignals(...signals: (AbortSignal | undefined)[]): AbortSignal {
   const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
   if (present.length === 1) return present[0] as AbortSignal;
   return present.length === 0 ? new AbortController().signal : AbortSignal.any(present);
+}
+
+/** Tasks made from a stream of cases one at a time, as the pool asks (one case read ahead). */
+function caseFeed(
+  cases: Iterator<TestCase>,
+  policy: ExecutionPolicy,
+  context: { readonly workflowId: string; readonly promptVariant?: string | undefined },
+): StreamFeed {
+  let ahead = cases.next();
+  let index = 0;
+  return {
+    ended: () => ahead.done === true,
+    start: () => undefined,
+    take: (now) => {
+      if (ahead.done === true) return undefined;
+      const task = createTask(ahead.value, policy, {
+        workflowId: context.workflowId,
+        promptVariant: context.promptVariant,
+        index: index++,
+        now,
+      });
+      ahead = cases.next();
+      task.transition('queued', now);
+      return task;
+    },
+  };
 }

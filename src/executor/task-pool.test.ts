@@ -4,7 +4,7 @@ import { systemClock } from '../core/clock.js';
 import { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import { parseExecutionPolicy } from './execution-policy.js';
 import { Task } from './task.js';
-import { TaskPool, type PoolSettings } from './task-pool.js';
+import { TaskPool, rangeFeed, type PoolSettings } from './task-pool.js';
 
 beforeEach(useFakeTime);
 afterEach(() => {
@@ -46,8 +46,7 @@ describe('TaskPool', () => {
         taskFn: () => new Promise(() => undefined),
         onTaskEnd: (task) => ended.push([task.id, task.status, elapsedSince(origin)]),
       }),
-      tasks,
-      { start: 0, end: 3 },
+      rangeFeed(tasks, 0, 3),
       new AbortController().signal,
     );
     const done = pool.run();
@@ -75,8 +74,7 @@ describe('TaskPool', () => {
     );
     const done = new TaskPool(
       settings({}),
-      tasks,
-      { start: 1, end: 3 },
+      rangeFeed(tasks, 1, 3),
       new AbortController().signal,
     ).run();
     await vi.runAllTimersAsync();

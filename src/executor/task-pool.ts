@@ -13,6 +13,44 @@ import type { Task } from './task.js';
 /** Tasks in input order; a task's place may be emptied once it has ended. */
 export type PoolTasks = readonly (Task | undefined)[];
 
+/** Where a pool takes its tasks from, in order. */
+export interface TaskFeed {
+  /** Called once, when the pool starts: queues the tasks known already. */
+  start(now: number): void;
+  /** The next task, queued; undefined once there is none left. */
+  take(now: number): Task | undefined;
+}
+
+/** A feed that knows when it has nothing left (a stream of cases pulled as places free). */
+export type StreamFeed = TaskFeed & { readonly ended: () => boolean };
+
+/** The tasks `tasks[start..end)`, all queued when the pool starts. */
+export function rangeFeed(tasks: PoolTasks, start: number, end: number): TaskFeed {
+  let next = start;
+  return {
+    start: (now) => {
+      for (let i = start; i < end; i += 1) (tasks[i] as Task).transition('queued', now);
+    },
+    take: () => (next < end ? tasks[next++] : undefined),
+  };
+}
+
+/** At most `count` tasks of `feed`: one batch of a stream. */
+export function limitFeed(feed: TaskFeed, count: number): TaskFeed {
+  let taken = 0;
+  return {
+    start: (now) => {
+      feed.start(now);
+    },
+    take: (now) => {
+      if (taken >= count) return undefined;
+      const task = feed.take(now);
+      if (task !== undefined) taken += 1;
+      return task;
+    },
+  };
+}
+
 /** What every pool of one run shares. */
 export interface PoolSettings {
   readonly taskFn: TaskFunction;
@@ -38,21 +76,21 @@ interface Slot {
 }
 
 /**
- * Runs the tasks `tasks[start..end)` as a continuous pool: at most `concurrency.limit` in flight,
+ * Runs the tasks of a feed as a continuous pool, taking the next one as a place frees: at most `concurrency.limit` in flight,
  * a rate-limit token per attempt, retries with backoff, one shared timer for every timeout, and
  * every wait abortable through `signal`. Resolves when each of its tasks is terminal.
  */
 export class TaskPool {
   readonly #settings: PoolSettings;
-  readonly #tasks: PoolTasks;
-  readonly #end: number;
+  readonly #feed: TaskFeed;
+  /** The feed said it has no task left. */
+  #drained = false;
   readonly #signal: AbortSignal;
   readonly #slots: Slot[] = [];
   readonly #free: Slot[] = [];
   readonly #backoffs = new Map<Task, TimerHandle>();
   #ready: Task[] = [];
   #readyHead = 0;
-  #next: number;
   /** Tasks holding a place: running, or waiting for a token or the hold to pass. */
   #active = 0;
   #stopped = false;
@@ -68,28 +106,19 @@ export class TaskPool {
     this.#shutdown(this.#signal.reason);
   };
 
-  constructor(
-    settings: PoolSettings,
-    tasks: PoolTasks,
-    range: { readonly start: number; readonly end: number },
-    signal: AbortSignal,
-  ) {
+  constructor(settings: PoolSettings, feed: TaskFeed, signal: AbortSignal) {
     this.#settings = settings;
-    this.#tasks = tasks;
-    this.#next = range.start;
-    this.#end = range.end;
+    this.#feed = feed;
     this.#signal = signal;
     setMaxListeners(0, this.#gate.signal);
   }
 
-  /** Runs every task of the range to a terminal state. */
+  /** Runs every task of the feed to a terminal state. */
   run(): Promise<void> {
     const done = new Promise<void>((resolve) => {
       this.#resolve = resolve;
     });
-    const now = this.#settings.clock.now();
-    for (let i = this.#next; i < this.#end; i += 1)
-      (this.#tasks[i] as Task).transition('queued', now);
+    this.#feed.start(this.#settings.clock.now());
     if (this.#signal.aborted) {
       this.#shutdown(this.#signal.reason);
     } else {
@@ -109,12 +138,10 @@ export class TaskPool {
       }
       return task;
     }
-    if (this.#next < this.#end) {
-      const task = this.#tasks[this.#next] as Task;
-      this.#next += 1;
-      return task;
-    }
-    return undefined;
+    if (this.#drained) return undefined;
+    const task = this.#feed.take(this.#settings.clock.now());
+    if (task === undefined) this.#drained = true;
+    return task;
   }
 
   #pump(): void {
@@ -349,7 +376,7 @@ export class TaskPool {
       this.#active === 0 &&
       this.#backoffs.size === 0 &&
       this.#readyHead === this.#ready.length &&
-      this.#next >= this.#end;
+      this.#drained;
     if (!idle || this.#resolve === undefined) return;
     if (this.#deadlineTimer !== undefined) {
       this.#settings.clock.clearTimer(this.#deadlineTimer);

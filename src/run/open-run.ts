@@ -17,7 +17,8 @@ export type Continuation =
 /** A run opened in the store: its id, and the cases of each group still to run. */
 export interface OpenedRun {
   readonly runId: string;
-  readonly pending: readonly (readonly PlannedCase[])[];
+  /** Per group, the cases to run: the group's own list when nothing is skipped. */
+  readonly pending: readonly PlannedCase[][];
   readonly total: number;
 }
 
@@ -38,7 +39,7 @@ export function newRunId(now: Date): string {
 export function openRun(
   store: RunStore,
   loaded: LoadedConfig,
-  groups: readonly (readonly PlannedCase[])[],
+  groups: readonly PlannedCase[][],
   how: Continuation,
   options: { readonly now: Date },
 ): OpenedRun {
@@ -55,7 +56,13 @@ export function openRun(
   } else {
     store.setRunStatus(runId, 'running');
   }
-  store.addCases(runId, groups.flat().map(caseRecordOf));
+  // Records made one at a time as the store takes them: a large run never holds them all.
+  store.addCases(
+    runId,
+    (function* records() {
+      for (const group of groups) for (const c of group) yield caseRecordOf(c);
+    })(),
+  );
   const count = groups.reduce((sum, group) => sum + group.length, 0);
   store.addEvent(runId, how.kind === 'new' ? 'start' : how.kind, { cases: count });
   const skip =

@@ -1,8 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { VariantConfig, WorkflowConfig } from '../config/config-schema.js';
 import { readDataset } from '../config/dataset.js';
-import { expandCases, type ExpandedCase } from '../config/expand-cases.js';
+import { expandCases } from '../config/expand-cases.js';
 import type { LoadedConfig } from '../config/load-config.js';
+import type { PlannedCase } from './planned-case.js';
 
 /** A workflow, one of its variants (none: the app as it is), and its cases. */
 export interface PlannedWorkflow {
@@ -10,7 +11,8 @@ export interface PlannedWorkflow {
   /** The workflow's position in the configuration's `workflows`. */
   readonly index: number;
   readonly variant: VariantConfig | undefined;
-  readonly cases: ExpandedCase[];
+  /** Its cases, positioned in the run's order (a run empties the list as it hands them on). */
+  readonly cases: PlannedCase[];
 }
 
 /**
@@ -28,7 +30,8 @@ export async function planCases(
   },
 ): Promise<PlannedWorkflow[]> {
   const plan: PlannedWorkflow[] = [];
-  for (const [position, source] of loaded.config.workflows.entries()) {
+  let position = 0;
+  for (const [index, source] of loaded.config.workflows.entries()) {
     const workflow = options.repeat === undefined ? source : { ...source, repeat: options.repeat };
     const { dataset } = workflow;
     const rows =
@@ -42,14 +45,26 @@ export async function planCases(
         {
           dir: loaded.dir,
           file: loaded.file,
-          position,
+          position: index,
           now: options.now,
           ...(rows === undefined ? {} : { rows }),
         },
-      ).filter(
-        (c) => filter === undefined || c.id.includes(filter) || workflow.id.includes(filter),
-      );
-      plan.push({ workflow, index: position, variant, cases });
+      )
+        .filter(
+          (c) => filter === undefined || c.id.includes(filter) || workflow.id.includes(filter),
+        )
+        .map((c): PlannedCase => ({
+          caseId: c.id,
+          position: position++,
+          workflowId: workflow.id,
+          variant: variant?.name,
+          caseIndex: c.index,
+          repeatIndex: c.repeatIndex,
+          inputs: c.inputs,
+          query: c.query,
+          reference: c.reference,
+        }));
+      plan.push({ workflow, index, variant, cases });
     }
   }
   return plan;

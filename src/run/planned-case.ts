@@ -1,5 +1,4 @@
 import type { CaseRecord } from '../store/run-store.js';
-import type { PlannedWorkflow } from './plan-cases.js';
 
 /**
  * One case as it travels through a run: plain data only (file inputs stay `{file}` references),
@@ -19,24 +18,6 @@ export interface PlannedCase {
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly query: string | undefined;
   readonly reference: unknown;
-}
-
-/** The planned cases of each workflow and variant, positioned in the run's order. */
-export function plannedCases(plan: readonly PlannedWorkflow[]): PlannedCase[][] {
-  let position = 0;
-  return plan.map(({ workflow, variant, cases }) =>
-    cases.map((c) => ({
-      caseId: c.id,
-      position: position++,
-      workflowId: workflow.id,
-      variant: variant?.name,
-      caseIndex: c.index,
-      repeatIndex: c.repeatIndex,
-      inputs: c.inputs,
-      query: c.query,
-      reference: c.reference,
-    })),
-  );
 }
 
 /** A planned case as the store keeps it. */

@@ -6,15 +6,12 @@ import type { DifyConsoleClient } from '../dify/console-client.js';
 import type { RunStore } from '../store/run-store.js';
 import { JudgeRunner } from './judge-runner.js';
 import { planCases, type PlannedWorkflow } from './plan-cases.js';
-import { plannedCases, type PlannedCase } from './planned-case.js';
 import { inspectVariants, type VariantApp } from './workflow-targets.js';
 
 /** What a run knows before anything of it is stored: its cases, graders, judge and variants. */
 export interface PreparedRun {
-  /** Each workflow, once per variant. */
+  /** Each workflow, once per variant, with its cases. */
   readonly plan: readonly PlannedWorkflow[];
-  /** The planned cases of each entry of `plan`. */
-  readonly groups: readonly (readonly PlannedCase[])[];
   readonly graders: ReadonlyMap<WorkflowConfig, CaseGrader>;
   readonly judge: Judge | undefined;
   /** The apps of the workflows with variants, exported and checked. */
@@ -54,11 +51,10 @@ export async function prepareRun(
     ([...graders.values()].some((grader) => grader.usesJudge)
       ? await judgeFor(config, store)
       : undefined);
-  const groups = plannedCases(plan);
   const variantApps = new Map<WorkflowConfig, VariantApp>();
   for (const { workflow, index } of plan) {
     if (workflow.variants === undefined || variantApps.has(workflow)) continue;
-    const cases = plan.flatMap((p, i) => (p.workflow === workflow ? (groups[i] ?? []) : []));
+    const cases = plan.flatMap((p) => (p.workflow === workflow ? p.cases : []));
     variantApps.set(
       workflow,
       await inspectVariants(workflow, index, cases, {
@@ -68,7 +64,7 @@ export async function prepareRun(
       }),
     );
   }
-  return { plan, groups, graders, judge, variantApps };
+  return { plan, graders, judge, variantApps };
 }
 
 /** The configured judge, run through the executor and cached in the store. */

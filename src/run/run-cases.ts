@@ -4,7 +4,7 @@ import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
 import type { ExecutorObserver } from '../executor/executor-observer.js';
 import type { RateLimiter } from '../executor/rate-limiter.js';
 import { TaskScheduler } from '../executor/task-scheduler.js';
-import type { Task } from '../executor/task.js';
+import type { Task, TestCase } from '../executor/task.js';
 import { attemptCase, type CaseContext, type CaseTrace } from './attempt-case.js';
 import type { InFlightCounter } from './in-flight-counter.js';
 import type { PlannedCase } from './planned-case.js';
@@ -42,11 +42,13 @@ interface Carried {
 /**
  * The middle every caller shares: each case through the executor (rate limit, retries,
  * timeouts, stop conditions) as {@link attemptCase} on the target and grader `contextOf` gives
- * it, each end made a result record and written to `sink` the moment it comes. A case travels
- * as plain data inside its task; nothing is kept per case once its record is written.
+ * it, each end made a result record and written to `sink` the moment it comes. The executor
+ * pulls a case only when a place frees (memory follows the concurrency, not the suite); a case
+ * travels as plain data inside its task; `cases` is emptied once they are handed over, and
+ * nothing is kept of a case once its record is written.
  */
 export async function runCases(
-  cases: readonly PlannedCase[],
+  cases: PlannedCase[],
   contextOf: (c: PlannedCase) => CaseContext,
   sink: ResultSink,
   options: RunCasesOptions,
@@ -82,33 +84,19 @@ export async function runCases(
     observer: options.observer ?? {},
     ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter }),
   });
-  // The case travels in its task; this list lets go of each entry the moment its record is made.
-  const entries: (Carried | undefined)[] = cases.map((planned) => ({
-    planned,
-    trace: { dify: undefined },
-  }));
   const first = cases[0];
   if (first === undefined) return { stopReason };
-  await scheduler.runManifest(
+  await scheduler.runStream(
     {
-      runId: options.runId,
       workflowId: first.workflowId,
-      ...(first.variant === undefined ? {} : { promptVariant: first.variant }),
-      cases: entries.map((entry, index) => ({
-        id: cases[index]?.caseId ?? '',
-        metadata: { carried: entry },
-      })),
+      promptVariant: first.variant,
       policy: options.policy,
+      cases: handOver(cases),
     },
     {
       token: options.token,
-      // Each result goes to the sink as it ends; the executor need not hold them too.
-      keepResults: false,
-      onResult: (result, index) => {
-        const entry = entries[index];
-        entries[index] = undefined;
-        if (entry === undefined) return;
-        const { planned, trace } = entry;
+      onResult: (result, task) => {
+        const { planned, trace } = carried(task);
         sink.write(
           toResultRecord(result, planned, trace, options.grading, {
             label: planned.variant === undefined ? undefined : contextOf(planned).target.label,
@@ -119,4 +107,20 @@ export async function runCases(
   );
   sink.flush();
   return { stopReason };
+}
+
+/**
+ * The cases as the executor pulls them, each with a trace of its own, made as it is pulled: the
+ * caller's list is emptied at once, and each case is let go of here when taken, so from then on
+ * it lives in its task alone.
+ */
+function* handOver(cases: PlannedCase[]): Generator<TestCase> {
+  const list: (PlannedCase | undefined)[] = cases.slice();
+  cases.length = 0;
+  for (let i = 0; i < list.length; i += 1) {
+    const planned = list[i] as PlannedCase;
+    list[i] = undefined;
+    const carried: Carried = { planned, trace: { dify: undefined } };
+    yield { id: planned.caseId, metadata: { carried } };
+  }
 }

@@ -124,7 +124,13 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     console: session,
     signal: options.signal,
   });
-  const opened = openRun(store, loaded, prepared.groups, how, { now: started });
+  const opened = openRun(
+    store,
+    loaded,
+    prepared.plan.map((p) => p.cases),
+    how,
+    { now: started },
+  );
   options.progress?.begin(opened.total);
   const { stopReason, storeFailure, targets } = await execute(options, prepared, opened, session);
   const { runId } = opened;
@@ -246,6 +252,9 @@ async function runGroups(
       if (!(error instanceof SandboxError)) throw error;
       return error.message;
     }
+    // The plan lets go of the group's cases (runCases empties the pending list it is given):
+    // from here each lives in its task alone.
+    if (group.cases !== cases) group.cases.length = 0;
     const caseContext = {
       target,
       grader: prepared.graders.get(workflow),

@@ -1,6 +1,6 @@
 import { asText } from '../core/json-value.js';
-import type { ExpandedCase } from '../config/expand-cases.js';
 import type { DifyInputField } from '../dify/dify-client.js';
+import type { PlannedCase } from './planned-case.js';
 
 /** One input Dify would refuse, found before any run. */
 export interface InputProblem {
@@ -14,7 +14,7 @@ export interface InputProblem {
  * texts within `max_length`, select values among the options.
  */
 export function validateInputs(
-  cases: readonly ExpandedCase[],
+  cases: readonly Pick<PlannedCase, 'caseId' | 'inputs'>[],
   form: readonly DifyInputField[],
 ): InputProblem[] {
   const problems: InputProblem[] = [];
@@ -24,7 +24,7 @@ export function validateInputs(
       const missing = value === undefined || value === null || value === '';
       if (field.required && missing) {
         problems.push({
-          caseId: c.id,
+          caseId: c.caseId,
           variable: field.variable,
           message: `${field.variable} is required`,
         });
@@ -36,7 +36,7 @@ export function validateInputs(
         value.length > field.maxLength
       ) {
         problems.push({
-          caseId: c.id,
+          caseId: c.caseId,
           variable: field.variable,
           message: `${field.variable} is ${value.length} characters, over max_length ${field.maxLength}`,
         });
@@ -48,7 +48,7 @@ export function validateInputs(
         !field.options.includes(asText(value))
       ) {
         problems.push({
-          caseId: c.id,
+          caseId: c.caseId,
           variable: field.variable,
           message: `${field.variable} is ${JSON.stringify(asText(value))}, not one of ${field.options.join(', ')}`,
         });

@@ -164,8 +164,11 @@ export class RunStore {
     );
   }
 
-  /** Adds a run's cases, in one transaction; cases already there are kept as they are. */
-  addCases(runId: string, cases: readonly CaseRecord[]): void {
+  /**
+   * Adds a run's cases, in one transaction; cases already there are kept as they are. Taken one
+   * at a time from `cases`, so a large run need not build all its records at once.
+   */
+  addCases(runId: string, cases: Iterable<CaseRecord>): void {
     const insert = this.#sql(
       'INSERT OR IGNORE INTO cases (run_id, case_id, position, workflow_id, prompt_variant, case_index, repeat_index, inputs_json, query, reference_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
