@@ -18,8 +18,8 @@ export async function validateCommand(
   let problems = 0;
   let total = 0;
   for (const { workflow, cases } of await planCases(loaded, { now: new Date() })) {
-    total += cases.length;
-    out(`${workflow.id}: ${cases.length} cases`);
+    total += cases.count;
+    out(`${workflow.id}: ${cases.count} cases`);
     if (!options.remote) continue;
     if (config.dify.base_url === 'simulator') {
       out(`  (the built-in simulator: nothing remote to check)`);

@@ -134,15 +134,26 @@ function canonical(value: unknown): string {
   return value === undefined ? 'null' : JSON.stringify(value);
 }
 
+/** One case before its repeats: what every repeat of it shares. */
+export interface CaseBase {
+  /** Its id without the repeat: `<workflow>:<hash>[~n]`. */
+  readonly stem: string;
+  /** 1-based: what `{ID}` becomes. */
+  readonly index: number;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly query: string | undefined;
+  readonly reference: unknown;
+}
+
 /**
- * Expands a workflow's inputs into its cases: lists zipped by position (scalars repeated), or
- * combined as a cartesian product or all-pairs; or one case per dataset row. `{ID}` and `{TIME}`
- * are filled in, `repeat` runs each case several times, and each case gets a stable id from its
- * workflow, prompt variant, inputs and repeat.
+ * Expands a workflow's inputs into its base cases, before repeats: lists zipped by position
+ * (scalars repeated), or combined as a cartesian product or all-pairs; or one case per dataset
+ * row. `{ID}` and `{TIME}` are filled in, and each case gets a stable id from its workflow,
+ * prompt variant and inputs (the repeat is added by {@link repeatId}).
  * @throws ConfigError (`E_CONFIG_INVALID`) for lists of different lengths, a reference list that
  * does not match the cases, or bad typed values.
  */
-export function expandCases(workflow: WorkflowConfig, options: ExpandOptions): ExpandedCase[] {
+export function expandBases(workflow: WorkflowConfig, options: ExpandOptions): CaseBase[] {
   const fixed: Record<string, unknown> = {};
   const dims: { name: string; values: unknown[] }[] = [];
   const entries: [string, unknown][] = Object.entries(workflow.inputs);
@@ -183,8 +194,7 @@ export function expandCases(workflow: WorkflowConfig, options: ExpandOptions): E
   }
   const time = options.now.toISOString();
   const seen = new Map<string, number>();
-  const cases: ExpandedCase[] = [];
-  bases.forEach((base, i) => {
+  return bases.map((base, i): CaseBase => {
     const index = i + 1;
     const { [QUERY]: rawQuery, ...rawInputs } = base;
     const hash = createHash('sha256')
@@ -206,10 +216,30 @@ export function expandCases(workflow: WorkflowConfig, options: ExpandOptions): E
     const query =
       rawQuery === undefined ? undefined : String(fillPlaceholders(rawQuery, index, time));
     const reference: unknown = references === undefined ? workflow.reference : references[i];
-    for (let r = 0; r < workflow.repeat; r += 1) {
-      const id = `${workflow.id}:${hash}${occurrence > 1 ? `~${occurrence}` : ''}${workflow.repeat > 1 ? `:r${r + 1}` : ''}`;
-      cases.push({ id, index, repeatIndex: r, inputs, query, reference });
-    }
+    const stem = `${workflow.id}:${hash}${occurrence > 1 ? `~${occurrence}` : ''}`;
+    return { stem, index, inputs, query, reference };
   });
-  return cases;
+}
+
+/** The id of a base case's repeat: stable across runs of the same configuration. */
+export function repeatId(base: CaseBase, repeatIndex: number, repeat: number): string {
+  return repeat > 1 ? `${base.stem}:r${repeatIndex + 1}` : base.stem;
+}
+
+/**
+ * Expands a workflow's inputs into its cases, every repeat of every base case (see
+ * {@link expandBases}).
+ * @throws ConfigError (`E_CONFIG_INVALID`) as {@link expandBases} does.
+ */
+export function expandCases(workflow: WorkflowConfig, options: ExpandOptions): ExpandedCase[] {
+  return expandBases(workflow, options).flatMap((base) =>
+    Array.from({ length: workflow.repeat }, (_, r) => ({
+      id: repeatId(base, r, workflow.repeat),
+      index: base.index,
+      repeatIndex: r,
+      inputs: base.inputs,
+      query: base.query,
+      reference: base.reference,
+    })),
+  );
 }

@@ -3,7 +3,8 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { redactSecrets } from '../config/redact-secrets.js';
 import type { RunStore } from '../store/run-store.js';
 import { ENDED_STATUSES } from '../store/result-facts.js';
-import { caseRecordOf, type PlannedCase } from './planned-case.js';
+import { filterCases, type CaseList } from './case-list.js';
+import { caseRecordOf } from './planned-case.js';
 import { RunNotFoundError } from './run-not-found-error.js';
 
 /** Whether a run starts anew, or continues a stored one. */
@@ -18,7 +19,7 @@ export type Continuation =
 export interface OpenedRun {
   readonly runId: string;
   /** Per group, the cases to run: the group's own list when nothing is skipped. */
-  readonly pending: readonly PlannedCase[][];
+  readonly pending: readonly CaseList[];
   readonly total: number;
 }
 
@@ -39,7 +40,7 @@ export function newRunId(now: Date): string {
 export function openRun(
   store: RunStore,
   loaded: LoadedConfig,
-  groups: readonly PlannedCase[][],
+  groups: readonly CaseList[],
   how: Continuation,
   options: { readonly now: Date },
 ): OpenedRun {
@@ -63,7 +64,7 @@ export function openRun(
       for (const group of groups) for (const c of group) yield caseRecordOf(c);
     })(),
   );
-  const count = groups.reduce((sum, group) => sum + group.length, 0);
+  const count = groups.reduce((sum, group) => sum + group.count, 0);
   store.addEvent(runId, how.kind === 'new' ? 'start' : how.kind, { cases: count });
   const skip =
     how.kind === 'resume' ? store.caseIdsWithStatus(runId, ENDED_STATUSES) : new Set<string>();
@@ -72,7 +73,10 @@ export function openRun(
     skip.size === 0 && only === undefined
       ? groups
       : groups.map((group) =>
-          group.filter((c) => !skip.has(c.caseId) && (only === undefined || only.has(c.caseId))),
+          filterCases(
+            group,
+            (c) => !skip.has(c.caseId) && (only === undefined || only.has(c.caseId)),
+          ),
         );
-  return { runId, pending, total: pending.reduce((sum, group) => sum + group.length, 0) };
+  return { runId, pending, total: pending.reduce((sum, group) => sum + group.count, 0) };
 }

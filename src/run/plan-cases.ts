@@ -1,9 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { VariantConfig, WorkflowConfig } from '../config/config-schema.js';
 import { readDataset } from '../config/dataset.js';
-import { expandCases } from '../config/expand-cases.js';
+import { expandBases } from '../config/expand-cases.js';
 import type { LoadedConfig } from '../config/load-config.js';
-import type { PlannedCase } from './planned-case.js';
+import { caseList, type CaseList } from './case-list.js';
 
 /** A workflow, one of its variants (none: the app as it is), and its cases. */
 export interface PlannedWorkflow {
@@ -11,8 +11,8 @@ export interface PlannedWorkflow {
   /** The workflow's position in the configuration's `workflows`. */
   readonly index: number;
   readonly variant: VariantConfig | undefined;
-  /** Its cases, positioned in the run's order (a run empties the list as it hands them on). */
-  readonly cases: PlannedCase[];
+  /** Its cases, positioned in the run's order, made as they are iterated. */
+  readonly cases: CaseList;
 }
 
 /**
@@ -40,7 +40,7 @@ export async function planCases(
         : await readDataset(isAbsolute(dataset) ? dataset : resolve(loaded.dir, dataset));
     const { filter } = options;
     for (const variant of workflow.variants ?? [undefined]) {
-      const cases = expandCases(
+      const bases = expandBases(
         variant === undefined ? workflow : { ...workflow, prompt_variant: variant.name },
         {
           dir: loaded.dir,
@@ -49,21 +49,18 @@ export async function planCases(
           now: options.now,
           ...(rows === undefined ? {} : { rows }),
         },
-      )
-        .filter(
-          (c) => filter === undefined || c.id.includes(filter) || workflow.id.includes(filter),
-        )
-        .map((c): PlannedCase => ({
-          caseId: c.id,
-          position: position++,
-          workflowId: workflow.id,
-          variant: variant?.name,
-          caseIndex: c.index,
-          repeatIndex: c.repeatIndex,
-          inputs: c.inputs,
-          query: c.query,
-          reference: c.reference,
-        }));
+      );
+      const cases = caseList(bases, {
+        repeat: workflow.repeat,
+        workflowId: workflow.id,
+        variant: variant?.name,
+        firstPosition: position,
+        keep:
+          filter === undefined || workflow.id.includes(filter)
+            ? undefined
+            : (caseId) => caseId.includes(filter),
+      });
+      position += cases.count;
       plan.push({ workflow, index, variant, cases });
     }
   }

@@ -54,7 +54,10 @@ export async function prepareRun(
   const variantApps = new Map<WorkflowConfig, VariantApp>();
   for (const { workflow, index } of plan) {
     if (workflow.variants === undefined || variantApps.has(workflow)) continue;
-    const cases = plan.flatMap((p) => (p.workflow === workflow ? p.cases : []));
+    const lists = plan.filter((p) => p.workflow === workflow).map((p) => p.cases);
+    const cases = (function* all() {
+      for (const list of lists) yield* list;
+    })();
     variantApps.set(
       workflow,
       await inspectVariants(workflow, index, cases, {

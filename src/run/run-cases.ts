@@ -43,12 +43,12 @@ interface Carried {
  * The middle every caller shares: each case through the executor (rate limit, retries,
  * timeouts, stop conditions) as {@link attemptCase} on the target and grader `contextOf` gives
  * it, each end made a result record and written to `sink` the moment it comes. The executor
- * pulls a case only when a place frees (memory follows the concurrency, not the suite); a case
- * travels as plain data inside its task; `cases` is emptied once they are handed over, and
- * nothing is kept of a case once its record is written.
+ * pulls a case from `cases` only when a place frees (memory follows the concurrency, not the
+ * suite); a case travels as plain data inside its task, and nothing is kept of it once its
+ * record is written.
  */
 export async function runCases(
-  cases: PlannedCase[],
+  cases: Iterable<PlannedCase>,
   contextOf: (c: PlannedCase) => CaseContext,
   sink: ResultSink,
   options: RunCasesOptions,
@@ -84,14 +84,16 @@ export async function runCases(
     observer: options.observer ?? {},
     ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter }),
   });
-  const first = cases[0];
-  if (first === undefined) return { stopReason };
+  const pending = cases[Symbol.iterator]();
+  const head = pending.next();
+  if (head.done === true) return { stopReason };
+  const first = head.value;
   await scheduler.runStream(
     {
       workflowId: first.workflowId,
       promptVariant: first.variant,
       policy: options.policy,
-      cases: handOver(cases),
+      cases: handOver(first, pending),
     },
     {
       token: options.token,
@@ -110,17 +112,16 @@ export async function runCases(
 }
 
 /**
- * The cases as the executor pulls them, each with a trace of its own, made as it is pulled: the
- * caller's list is emptied at once, and each case is let go of here when taken, so from then on
- * it lives in its task alone.
+ * The cases as the executor pulls them (`first`, then the rest of `pending`), each with a trace
+ * of its own made as it is pulled: from then on a case lives in its task alone.
  */
-function* handOver(cases: PlannedCase[]): Generator<TestCase> {
-  const list: (PlannedCase | undefined)[] = cases.slice();
-  cases.length = 0;
-  for (let i = 0; i < list.length; i += 1) {
-    const planned = list[i] as PlannedCase;
-    list[i] = undefined;
-    const carried: Carried = { planned, trace: { dify: undefined } };
-    yield { id: planned.caseId, metadata: { carried } };
+function* handOver(first: PlannedCase, pending: Iterator<PlannedCase>): Generator<TestCase> {
+  for (
+    let next: IteratorResult<PlannedCase> = { done: false, value: first };
+    next.done !== true;
+    next = pending.next()
+  ) {
+    const carried: Carried = { planned: next.value, trace: { dify: undefined } };
+    yield { id: next.value.caseId, metadata: { carried } };
   }
 }

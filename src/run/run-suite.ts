@@ -235,8 +235,8 @@ async function runGroups(
   const { token, targets } = run;
   let stopReason: string | undefined;
   for (const [g, group] of prepared.plan.entries()) {
-    const cases = opened.pending[g] ?? [];
-    if (cases.length === 0 || token.isCancelled) continue;
+    const cases = opened.pending[g];
+    if (cases === undefined || cases.count === 0 || token.isCancelled) continue;
     const { workflow } = group;
     let target: CaseTarget;
     try {
@@ -252,9 +252,6 @@ async function runGroups(
       if (!(error instanceof SandboxError)) throw error;
       return error.message;
     }
-    // The plan lets go of the group's cases (runCases empties the pending list it is given):
-    // from here each lives in its task alone.
-    if (group.cases !== cases) group.cases.length = 0;
     const caseContext = {
       target,
       grader: prepared.graders.get(workflow),

@@ -38,14 +38,15 @@ export function isFileRef(value: unknown): value is FileInputRef {
 }
 
 /** Whether any case has a file input. */
-export function hasFileInputs(cases: readonly PlannedCase[]): boolean {
-  return cases.some((c) => Object.values(c.inputs).some(isFileRef));
+export function hasFileInputs(cases: Iterable<PlannedCase>): boolean {
+  for (const c of cases) if (Object.values(c.inputs).some(isFileRef)) return true;
+  return false;
 }
 
 /** Uploads each file input of the cases once and gives Dify's reference for each path. */
 export async function uploadFiles(
   client: DifyClient,
-  cases: readonly PlannedCase[],
+  cases: Iterable<PlannedCase>,
   user: string,
   signal: AbortSignal | undefined,
 ): Promise<UploadedFiles> {

@@ -14,7 +14,7 @@ export interface InputProblem {
  * texts within `max_length`, select values among the options.
  */
 export function validateInputs(
-  cases: readonly Pick<PlannedCase, 'caseId' | 'inputs'>[],
+  cases: Iterable<Pick<PlannedCase, 'caseId' | 'inputs'>>,
   form: readonly DifyInputField[],
 ): InputProblem[] {
   const problems: InputProblem[] = [];

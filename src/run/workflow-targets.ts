@@ -65,7 +65,7 @@ export interface VariantApp {
 export async function inspectVariants(
   workflow: WorkflowConfig,
   index: number,
-  cases: readonly PlannedCase[],
+  cases: Iterable<PlannedCase>,
   context: Pick<TargetsContext, 'loaded' | 'console' | 'signal'>,
 ): Promise<VariantApp> {
   const { loaded, signal } = context;
@@ -106,7 +106,7 @@ export async function inspectVariants(
 export async function workflowTargets(
   workflow: WorkflowConfig,
   index: number,
-  cases: readonly PlannedCase[],
+  cases: Iterable<PlannedCase>,
   context: TargetsContext,
   inspected?: VariantApp,
 ): Promise<WorkflowTargets> {
