@@ -7,7 +7,7 @@ dify:
   # Your Dify's address (the console); \`simulator\` runs the built-in simulator instead.
   base_url: \${DIFY_BASE_URL:-http://localhost}
   # api_base: http://localhost/v1   # default: {base_url}/v1
-  # email: you@example.com          # console login, for optimize and DSL export
+  # email: you@example.com          # console login: variants, optimize, DSL export
   # password: \${DIFY_PASSWORD}
 
 workflows:
@@ -26,6 +26,13 @@ workflows:
     # assert:
     #   - type: contains
     #     value: Dify
+    # Prompt variants, side by side on a sandbox copy of the app (needs dify.email/password):
+    # app_id: 3c1b...                 # the app's id in the console (only read)
+    # variants:
+    #   - name: current               # the app's prompts as they are
+    #   - name: terse
+    #     prompts:                    # <node id>.<field> -> text, or {file: path}
+    #       llm_1.system: "Answer in one sentence."
 
 execution:
   concurrency: 5
