@@ -7,6 +7,7 @@ import {
 } from '../../test/support/fake-time.js';
 import { systemClock } from '../core/clock.js';
 import { CancellationToken } from './cancellation-token.js';
+import { ConcurrentExecutor } from './concurrent-executor.js';
 import type { ExecutionPolicyInput } from './execution-policy.js';
 import { RateLimitError } from './executor-error.js';
 import type { TaskFunction } from './executor-observer.js';
@@ -170,5 +171,46 @@ describe('TaskScheduler.runStream', () => {
     const { done } = stream(() => Promise.resolve(1), { concurrency: 0 }, source(3, pulled));
     await expect(done).rejects.toMatchObject({ code: 'E_POLICY_INVALID' });
     expect(pulled).toEqual([]);
+  });
+
+  it('reports the cases of batches never admitted, after a stop between batches, cancelled', async () => {
+    const pulled: number[] = [];
+    const { done, results } = stream(
+      () => Promise.reject(new Error('down')),
+      {
+        concurrency: 2,
+        batchSize: 1,
+        retry: { maxAttempts: 1 },
+        stopConditions: { maxFailures: 1 },
+      },
+      source(3, pulled),
+    );
+    await vi.runAllTimersAsync();
+    await done;
+    expect(results.map(([r]) => [r.taskId, r.status, r.error?.message])).toEqual([
+      ['c1', 'failed', 'down'],
+      ['c2', 'cancelled', 'stop: max_failures'],
+      ['c3', 'cancelled', 'stop: max_failures'],
+    ]);
+    expect(pulled).toEqual([1, 2, 3]);
+    expectNoLeaks();
+  });
+});
+
+describe('ConcurrentExecutor.runStream', () => {
+  it('runs a stream as one pool, pulling as places free', async () => {
+    const pulled: number[] = [];
+    const results: string[] = [];
+    const done = new ConcurrentExecutor({
+      taskFn: (_task, signal) => waitThen(10, 'ok', signal),
+    }).runStream(
+      { workflowId: 'wf', policy: { concurrency: 1 }, cases: source(3, pulled) },
+      { onResult: (result) => results.push(`${result.taskId}:${result.status}`) },
+    );
+    expect(pulled).toEqual([1, 2]);
+    await vi.runAllTimersAsync();
+    await done;
+    expect(results).toEqual(['c1:succeeded', 'c2:succeeded', 'c3:succeeded']);
+    expectNoLeaks();
   });
 });
