@@ -368,9 +368,32 @@ describe('variants', () => {
     expect(lines).toEqual([`run ${summary.runId} left no sandbox in the console`]);
   });
 
-  it('keeps the console password out of the store', async () => {
-    const { store } = await suite('secrets', supportYaml(TWO_VARIANTS));
+  it('keeps the console password out of the store, the output and every report', async () => {
+    const { store, summary } = await suite('secrets', supportYaml(TWO_VARIANTS));
     store.close();
     expect(readFileSync(join(dir, 'secrets.db')).includes(PASSWORD)).toBe(false);
+    const lines: string[] = [];
+    const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
+    const files = ['r.json', 'r.jsonl', 'r.csv', 'r.html', 'r.xml', 'r.xlsx'].map((f) =>
+      join(dir, f),
+    );
+    const args = [
+      'node',
+      'dify-autoopt',
+      'report',
+      summary.runId,
+      '--store',
+      join(dir, 'secrets.db'),
+    ];
+    expect(await main([...args, ...files.flatMap((f) => ['-o', f])], io)).toBe(ExitCode.Ok);
+    expect(
+      await main(
+        ['node', 'dify-autoopt', 'runs', 'show', summary.runId, '--store', join(dir, 'secrets.db')],
+        io,
+      ),
+    ).toBe(ExitCode.Ok);
+    expect(lines.join('\n')).toContain('variants of support:');
+    for (const text of [lines.join('\n'), ...files.map((f) => readFileSync(f, 'latin1'))])
+      expect(text).not.toContain(PASSWORD);
   });
 });
