@@ -247,7 +247,7 @@ describe('console targets', () => {
     });
     const dify = (status: number) =>
       new DifyError('E_DIFY_X', 'x', {
-        context: { method: 'POST', path: '/x', app: undefined },
+        context: { endpoint: 'POST /x' },
         status,
         retryable: false,
       });
