@@ -12,6 +12,8 @@ export default defineConfig({
       'test/variants.test.ts',
       'test/console-runs.test.ts',
       'test/run-suite.test.ts',
+      'test/sandbox.test.ts',
+      'test/console-fixtures.test.ts',
     ],
   },
 });

@@ -7,6 +7,7 @@ import {
   checkPromptPatch,
   patchPrompts,
   promptSlots,
+  referenceDifference,
   referencesIn,
 } from './prompt-slots.js';
 
@@ -133,5 +134,90 @@ describe('patchPrompts', () => {
       pre_prompt: 'Be brief. Topic: {{topic}}',
       model: { provider: 'openai', name: 'gpt-4o' },
     });
+  });
+});
+
+describe('prompt slots, in detail', () => {
+  const APP = `app: {name: shop, mode: workflow}
+kind: app
+version: 0.3.1
+workflow:
+  graph:
+    nodes:
+      - id: gen
+        data:
+          type: llm
+          title: Generate
+          prompt_template:
+            - {role: tool, text: 'ignored {{#x.y#}}'}
+            - {role: system, text: 'Be kind.'}
+            - {role: user, text: '{{#start.q#}}'}
+      - id: old
+        data: {type: llm, title: Old, prompt_template: {text: 'Complete {{#start.q#}}'}}
+      - id: pick
+        data: {type: question-classifier, title: Pick, instruction: 'Choose {{#start.q#}}', classes: []}
+      - id: pull
+        data: {type: parameter-extractor, title: Pull, instruction: 'Extract', parameters: []}
+`;
+
+  it('addresses each kind of node by its field, skipping roles no address names', () => {
+    const slots = promptSlots(DslDocument.parse(APP));
+    expect(slots.map((s) => [s.address, s.nodeType, s.title, s.field, s.references])).toEqual([
+      ['gen.system', 'llm', 'Generate', 'system', []],
+      ['gen.user', 'llm', 'Generate', 'user', ['{{#start.q#}}']],
+      ['old.text', 'llm', 'Old', 'text', ['{{#start.q#}}']],
+      ['pick.instruction', 'question-classifier', 'Pick', 'instruction', ['{{#start.q#}}']],
+      ['pull.instruction', 'parameter-extractor', 'Pull', 'instruction', []],
+    ]);
+  });
+
+  it("gives a pre_prompt slot the app's mode and name", () => {
+    const [slot] = promptSlots(DslDocument.parse(CHAT_APP));
+    expect(slot).toMatchObject({
+      nodeId: undefined,
+      nodeType: 'chat',
+      title: 'helper',
+      text: 'You are polite. Topic: {{topic}}',
+    });
+  });
+
+  it('says what a new text drops and adds, in words, and nothing when they are the same', () => {
+    expect(referenceDifference(['{{#a.b#}}'], 'x {{#a.b#}}', 'user')).toBeUndefined();
+    expect(referenceDifference(['{{#a.b#}}'], '{{#a.b#}} {{#c.d#}}', 'user')).toEqual({
+      missing: [],
+      added: ['{{#c.d#}}'],
+      message: 'the new text adds {{#c.d#}}; keep every reference of the original exactly',
+    });
+    expect(referenceDifference(['{{#a.b#}}', '{{#e.f#}}'], '{{#c.d#}}', 'user')?.message).toBe(
+      'the new text drops {{#a.b#}}, {{#e.f#}} and adds {{#c.d#}}; keep every reference of the original exactly',
+    );
+  });
+
+  it('puts every problem in the error, its code from the first', () => {
+    const dsl = DslDocument.parse(APP);
+    let error: unknown;
+    try {
+      patchPrompts(dsl, { 'gen.user': 'nothing', nope: 'x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'E_PROMPT_REFERENCES' });
+    expect((error as Error).message).toBe(
+      'gen.user: the new text drops {{#start.q#}}; keep every reference of the original exactly; nope: the app has no prompt nope; it has gen.system, gen.user, old.text, pick.instruction, pull.instruction',
+    );
+    expect(
+      new PromptPatchError([
+        { address: 'a', kind: 'unknown', missing: [], added: [], message: 'm' },
+      ]).code,
+    ).toBe('E_PROMPT_UNKNOWN');
+  });
+
+  it('says an app with no prompt has none', () => {
+    const empty = DslDocument.parse(
+      'app: {name: e, mode: workflow}\nkind: app\nworkflow: {graph: {nodes: []}}\n',
+    );
+    expect(checkPromptPatch(promptSlots(empty), { 'a.system': 'x' })[0]?.message).toBe(
+      'the app has no prompt a.system; it has none',
+    );
   });
 });

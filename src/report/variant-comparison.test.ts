@@ -130,6 +130,43 @@ describe('VariantComparison', () => {
   });
 });
 
+describe('VariantComparison pairs', () => {
+  it('flips nothing where both agree, pairs only cases both ended, ignores results of no variant', () => {
+    const a = [1, 2, 3].map((i) => caseOf('wf', 'a', i));
+    const b = [1, 2, 4].map((i) => caseOf('wf', 'b', i));
+    const plain = caseOf('wf', null, 9);
+    const [, vb] = compare(
+      [...a, ...b, plain],
+      [
+        resultOf(a[0] as CaseRecord, true),
+        resultOf(a[1] as CaseRecord, false),
+        resultOf(a[2] as CaseRecord, true),
+        resultOf(b[0] as CaseRecord, true),
+        resultOf(b[1] as CaseRecord, false),
+        resultOf(b[2] as CaseRecord, false),
+        resultOf(plain, true, { variant: null }),
+      ],
+    );
+    expect(vb?.vsFirst).toMatchObject({ pairs: 2, toPass: [], toFail: [], pValue: 1 });
+    expect(vb).toMatchObject({ ended: 3, passed: 1 });
+  });
+
+  it('pairs repeats by their repeat index', () => {
+    const a = [0, 1].map((r) => caseOf('wf', 'a', 1, r));
+    const b = [0, 1].map((r) => caseOf('wf', 'b', 1, r));
+    const [, vb] = compare(
+      [...a, ...b],
+      [
+        resultOf(a[0] as CaseRecord, true),
+        resultOf(a[1] as CaseRecord, false),
+        resultOf(b[0] as CaseRecord, false),
+        resultOf(b[1] as CaseRecord, true),
+      ],
+    );
+    expect(vb?.vsFirst).toMatchObject({ pairs: 2, toPass: ['wf:b:1:1'], toFail: ['wf:b:1:0'] });
+  });
+});
+
 describe('variantLines', () => {
   it('says each variant side by side under its workflow', () => {
     const base = [1, 2].map((i) => caseOf('wf', 'current', i));
