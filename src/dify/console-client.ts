@@ -75,6 +75,22 @@ const CONSOLE_RUNS: Readonly<
   },
 };
 
+/** A console run's body: inputs and files, and for a conversation its query and id. */
+function runPayload(request: ConsoleRunRequest, conversation: boolean): Json {
+  return {
+    inputs: request.inputs,
+    ...(request.files === undefined ? {} : { files: request.files }),
+    ...(conversation
+      ? {
+          query: request.query ?? '',
+          ...(request.conversationId === undefined
+            ? {}
+            : { conversation_id: request.conversationId }),
+        }
+      : {}),
+  };
+}
+
 type Session =
   | {
       readonly kind: 'cookie';
@@ -301,18 +317,7 @@ export class DifyConsoleClient {
     request: ConsoleRunRequest,
     options: ConsoleCallOptions = {},
   ): Promise<DifyRunResult> {
-    const payload: Json = {
-      inputs: request.inputs,
-      ...(request.files === undefined ? {} : { files: request.files }),
-      ...(kind === 'advanced-chat'
-        ? {
-            query: request.query ?? '',
-            ...(request.conversationId === undefined
-              ? {}
-              : { conversation_id: request.conversationId }),
-          }
-        : {}),
-    };
+    const payload = runPayload(request, kind === 'advanced-chat');
     return this.#streamRun(appId, kind, payload, request, options.signal);
   }
 
@@ -326,19 +331,10 @@ export class DifyConsoleClient {
     request: ConsoleRunRequest & { readonly modelConfig: Json },
     options: ConsoleCallOptions = {},
   ): Promise<DifyRunResult> {
-    const payload: Json = {
-      inputs: request.inputs,
+    const payload = {
+      ...runPayload(request, kind === 'chat'),
       model_config: request.modelConfig,
       response_mode: 'streaming',
-      ...(request.files === undefined ? {} : { files: request.files }),
-      ...(kind === 'chat'
-        ? {
-            query: request.query ?? '',
-            ...(request.conversationId === undefined
-              ? {}
-              : { conversation_id: request.conversationId }),
-          }
-        : {}),
     };
     return this.#streamRun(appId, kind, payload, request, options.signal);
   }

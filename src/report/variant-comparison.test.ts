@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { aCase, aResult } from '../../test/support/records.js';
 import type { CaseRecord, ResultRecord } from '../store/run-store.js';
 import { VariantComparison } from './variant-comparison.js';
 import { variantLines } from './variant-lines.js';
@@ -9,47 +10,21 @@ function caseOf(
   caseIndex: number,
   repeatIndex = 0,
 ): CaseRecord {
-  return {
-    caseId: `${workflowId}:${variant ?? '-'}:${caseIndex}:${repeatIndex}`,
-    position: 0,
-    workflowId,
-    variant,
-    caseIndex,
-    repeatIndex,
-    inputs: {},
-    query: null,
-    reference: null,
-  };
+  const caseId = `${workflowId}:${variant ?? '-'}:${String(caseIndex)}:${String(repeatIndex)}`;
+  return aCase(caseId, { workflowId, variant, caseIndex, repeatIndex });
 }
 
 function resultOf(c: CaseRecord, passed: boolean, extra: Partial<ResultRecord> = {}): ResultRecord {
-  return {
-    caseId: c.caseId,
+  return aResult(c.caseId, {
     workflowId: c.workflowId,
     variant: c.variant,
-    status: 'succeeded',
-    difyStatus: 'succeeded',
-    outputs: {},
-    answer: null,
-    errorCode: null,
-    errorMessage: null,
-    attempts: 1,
-    queueMs: 0,
     durationMs: 100,
-    totalMs: 100,
-    difyElapsedMs: 90,
     tokens: 10,
     cost: 0.01,
-    workflowRunId: null,
-    taskId: null,
-    nodes: [],
-    finishedAt: 1,
     passed,
     score: passed ? 1 : 0,
-    gradeClass: null,
-    grades: undefined,
     ...extra,
-  };
+  });
 }
 
 function compare(cases: CaseRecord[], results: ResultRecord[]) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load-config.js';
 import type { LoadedConfig } from '../config/load-config.js';
+import { aResult } from '../../test/support/records.js';
 import { RunStore, type ResultRecord } from '../store/run-store.js';
 import { caseList } from './case-list.js';
 import { newRunId, openRun } from './open-run.js';
@@ -31,33 +32,15 @@ function groups() {
 }
 
 function result(caseId: string, status: string, extra: Partial<ResultRecord> = {}): ResultRecord {
-  return {
-    caseId,
-    workflowId: 'wf',
+  return aResult(caseId, {
     variant: 'v',
     status,
     difyStatus: status === 'succeeded' ? 'succeeded' : null,
-    outputs: {},
-    answer: null,
-    errorCode: null,
-    errorMessage: null,
-    attempts: 1,
-    queueMs: 0,
-    durationMs: 1,
-    totalMs: 1,
-    difyElapsedMs: 1,
     tokens: 4,
     cost: 0.5,
-    workflowRunId: null,
-    taskId: null,
-    nodes: [],
-    finishedAt: 1,
     passed: status === 'succeeded',
-    score: 1,
-    gradeClass: null,
-    grades: undefined,
     ...extra,
-  };
+  });
 }
 
 const now = new Date('2026-12-04T10:11:12Z');

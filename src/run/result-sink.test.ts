@@ -2,54 +2,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunStore, type ResultRecord } from '../store/run-store.js';
+import { aCase, aResult } from '../../test/support/records.js';
+import { RunStore } from '../store/run-store.js';
 import { memorySink, storeSink, teeSink } from './result-sink.js';
 
-function record(caseId: string): ResultRecord {
-  return {
-    caseId,
-    workflowId: 'wf',
-    variant: null,
-    status: 'succeeded',
-    difyStatus: 'succeeded',
-    outputs: {},
-    answer: null,
-    errorCode: null,
-    errorMessage: null,
-    attempts: 1,
-    queueMs: 0,
-    durationMs: 1,
-    totalMs: 1,
-    difyElapsedMs: 1,
-    tokens: 1,
-    cost: 0,
-    workflowRunId: null,
-    taskId: null,
-    nodes: [],
-    finishedAt: 1,
-    passed: true,
-    score: 1,
-    gradeClass: null,
-    grades: undefined,
-  };
-}
+const record = (caseId: string) => aResult(caseId);
 
 function openStore(): RunStore {
   const store = RunStore.open(join(mkdtempSync(join(tmpdir(), 'sink-')), 'runs.db'));
   store.createRun({ id: 'r', configFile: null, config: {}, toolVersion: 't' });
   store.addCases(
     'r',
-    ['a', 'b', 'c'].map((caseId, position) => ({
-      caseId,
-      position,
-      workflowId: 'wf',
-      variant: null,
-      caseIndex: position + 1,
-      repeatIndex: 0,
-      inputs: {},
-      query: null,
-      reference: null,
-    })),
+    ['a', 'b', 'c'].map((caseId, position) => aCase(caseId, { position, caseIndex: position + 1 })),
   );
   return store;
 }

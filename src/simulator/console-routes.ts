@@ -319,22 +319,15 @@ async function handleConsoleRuns(
   const app = appIn(state, match[1] ?? '');
   const body = await readJson(req);
   const route = match[2] ?? '';
-  if (route === 'workflows/draft/run') {
-    if (app.dsl.mode !== 'workflow')
+  const draft = DRAFT_RUNS[route];
+  if (draft !== undefined) {
+    if (app.dsl.mode !== draft.mode)
       throw difyError(
         400,
-        'not_workflow_app',
+        draft.code,
         'Please check if your app mode matches the right API route.',
       );
-    await state.run(app, 'workflow', body, app.dsl, res, arrivedMs);
-  } else if (route === 'advanced-chat/workflows/draft/run') {
-    if (app.dsl.mode !== 'advanced-chat')
-      throw difyError(
-        400,
-        'not_chat_app',
-        'Please check if your app mode matches the right API route.',
-      );
-    await state.run(app, 'chat', body, app.dsl, res, arrivedMs);
+    await state.run(app, draft.kind, body, app.dsl, res, arrivedMs);
   } else {
     const kind = route === 'chat-messages' ? 'chat' : 'completion';
     const override = asObject(body.model_config);
@@ -347,6 +340,21 @@ async function handleConsoleRuns(
   }
   return true;
 }
+
+/** The draft-run routes: the app mode each serves, the code of a wrong one, the run's kind. */
+const DRAFT_RUNS: Readonly<
+  Record<
+    string,
+    { readonly mode: string; readonly code: string; readonly kind: 'workflow' | 'chat' }
+  >
+> = {
+  'workflows/draft/run': { mode: 'workflow', code: 'not_workflow_app', kind: 'workflow' },
+  'advanced-chat/workflows/draft/run': {
+    mode: 'advanced-chat',
+    code: 'not_chat_app',
+    kind: 'chat',
+  },
+};
 
 /** Overwrites `appId`'s DSL, or creates an app; returns the app's id. */
 function apply(state: ConsoleState, dsl: SimDsl, appId: string | undefined): string {
