@@ -34,6 +34,8 @@ export {
 } from './executor/executor-error.js';
 export type { ExecutorObserver, TaskFunction } from './executor/executor-observer.js';
 export { RateLimiter, type RateLimiterOptions } from './executor/rate-limiter.js';
+export type { RateLimit } from './executor/rate-limit.js';
+export type { ConcurrencyLimit } from './executor/concurrency-limit.js';
 export type { RunExecutionResult, RunManifest } from './executor/run-execution-result.js';
 export { percentile } from './stats/percentile.js';
 export {

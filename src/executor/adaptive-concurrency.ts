@@ -1,9 +1,11 @@
+import type { ConcurrencyLimit } from './concurrency-limit.js';
+
 /**
  * How many tasks may be in flight, adapting to the target: halved when the target refuses a call
  * for its limits (never above a concurrency cap it states), raised by one after as many
  * consecutive successes as the current limit, never above the policy's concurrency.
  */
-export class AdaptiveConcurrency {
+export class AdaptiveConcurrency implements ConcurrencyLimit {
   readonly max: number;
   #limit: number;
   #ceiling: number;

@@ -30,7 +30,8 @@ export class ConcurrentExecutor extends ExecutorBase {
       clock: this.clock,
       random: this.random,
       retry: policy.retry,
-      concurrency: new AdaptiveConcurrency(policy.concurrency),
+      concurrency:
+        this.concurrencyLimit?.(policy.concurrency) ?? new AdaptiveConcurrency(policy.concurrency),
       rateLimiter:
         this.sharedRateLimiter ??
         (rateLimit === undefined

@@ -9,7 +9,8 @@ import {
 } from './execution-policy.js';
 import { CancelledError, SchedulerError } from './executor-error.js';
 import type { ExecutorObserver, TaskFunction } from './executor-observer.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
+import type { RateLimit } from './rate-limit.js';
 import type { RunExecutionResult, RunManifest } from './run-execution-result.js';
 import { RunStatisticsAccumulator } from './run-statistics.js';
 import { createTaskResult, type TaskResult } from './task-result.js';
@@ -31,7 +32,12 @@ export interface ExecutorOptions {
    * A rate limiter shared by every run of this executor (and any other holder), in place of
    * the one each run would build from its policy's `rateLimit`.
    */
-  readonly rateLimiter?: RateLimiter;
+  readonly rateLimiter?: RateLimit;
+  /**
+   * Makes the concurrency limit of each run from its policy's `concurrency`, in place of the
+   * in-process {@link AdaptiveConcurrency} (a cap shared by several processes, say).
+   */
+  readonly concurrencyLimit?: (concurrency: number) => ConcurrencyLimit;
 }
 
 /** How to run one manifest. */
@@ -69,7 +75,8 @@ export abstract class ExecutorBase {
   protected readonly clock: Clock;
   protected readonly random: () => number;
   protected readonly observer: ExecutorObserver;
-  protected readonly sharedRateLimiter: RateLimiter | undefined;
+  protected readonly sharedRateLimiter: RateLimit | undefined;
+  protected readonly concurrencyLimit: ((concurrency: number) => ConcurrencyLimit) | undefined;
   readonly #createRunId: () => string;
 
   constructor(options: ExecutorOptions) {
@@ -79,6 +86,7 @@ export abstract class ExecutorBase {
     this.observer = options.observer ?? {};
     this.#createRunId = options.createRunId ?? randomUUID;
     this.sharedRateLimiter = options.rateLimiter;
+    this.concurrencyLimit = options.concurrencyLimit;
   }
 
   /**

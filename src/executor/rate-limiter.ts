@@ -1,5 +1,6 @@
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.js';
 import { PolicyValidationError, SchedulerError } from './executor-error.js';
+import type { RateLimit } from './rate-limit.js';
 
 /** A token bucket's settings. */
 export interface RateLimiterOptions {
@@ -31,7 +32,7 @@ const ROUNDING_MS = 1e-6;
  * served first come first served with a single timer. Over any window of t seconds it grants at
  * most `burst + perMinute × t / 60` tokens.
  */
-export class RateLimiter {
+export class RateLimiter implements RateLimit {
   readonly perMinute: number;
   readonly burst: number;
   readonly #clock: Clock;

@@ -1,13 +1,13 @@
 import { getEventListeners, setMaxListeners } from 'node:events';
 import { sleep, type Clock, type TimerHandle } from '../core/clock.js';
-import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
 import { computeBackoffMs } from './backoff.js';
 import { cancelTask } from './cancel-task.js';
 import { classifyFailure, type FailureClass } from './classify-failure.js';
 import type { RetryPolicy } from './execution-policy.js';
 import { TaskTimeoutError } from './executor-error.js';
 import type { ExecutorObserver, TaskFunction } from './executor-observer.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimit } from './rate-limit.js';
 import type { Task } from './task.js';
 
 /** Tasks in input order; a task's place may be emptied once it has ended. */
@@ -57,8 +57,8 @@ export interface PoolSettings {
   readonly clock: Clock;
   readonly random: () => number;
   readonly retry: RetryPolicy;
-  readonly concurrency: AdaptiveConcurrency;
-  readonly rateLimiter: RateLimiter | undefined;
+  readonly concurrency: ConcurrencyLimit;
+  readonly rateLimiter: RateLimit | undefined;
   readonly observer: ExecutorObserver;
   /** Called once per task, the moment it reaches a terminal state. */
   readonly onTaskEnd: (task: Task) => void;

@@ -214,3 +214,43 @@ describe('ConcurrentExecutor.runStream', () => {
     expectNoLeaks();
   });
 });
+
+describe('the executor with limits of its own', () => {
+  it('asks a RateLimit for a token per attempt and a ConcurrencyLimit how many may run', async () => {
+    const asked: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const done = new TaskScheduler({
+      taskFn: async (_task, signal) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await waitThen(10, null, signal);
+        inFlight -= 1;
+      },
+      rateLimiter: {
+        tryAcquire: () => {
+          asked.push('try');
+          return asked.length % 2 === 1;
+        },
+        acquire: () => {
+          asked.push('wait');
+          return Promise.resolve();
+        },
+      },
+      concurrencyLimit: (concurrency) => ({
+        limit: concurrency - 3,
+        onRateLimited: () => undefined,
+        onSuccess: () => undefined,
+      }),
+    }).runStream(
+      { workflowId: 'wf', policy: { concurrency: 5 }, cases: source(4, []) },
+      { onResult: () => undefined },
+    );
+    await vi.runAllTimersAsync();
+    await done;
+    expect(most).toBe(2);
+    expect(asked.filter((a) => a === 'try')).toHaveLength(4);
+    expect(asked.filter((a) => a === 'wait').length).toBeGreaterThan(0);
+    expectNoLeaks();
+  });
+});

@@ -2,7 +2,7 @@ import type { Config } from '../config/config-schema.js';
 import type { CancellationToken } from '../executor/cancellation-token.js';
 import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
 import type { ExecutorObserver } from '../executor/executor-observer.js';
-import type { RateLimiter } from '../executor/rate-limiter.js';
+import type { RateLimit } from '../executor/rate-limit.js';
 import { TaskScheduler } from '../executor/task-scheduler.js';
 import type { Task, TestCase } from '../executor/task.js';
 import { attemptCase, type CaseContext, type CaseTrace } from './attempt-case.js';
@@ -19,7 +19,7 @@ export interface RunCasesOptions {
   readonly token: CancellationToken;
   readonly grading: Config['grading'];
   /** One limiter for every call of a run (and every variant), in place of the policy's own. */
-  readonly rateLimiter?: RateLimiter | undefined;
+  readonly rateLimiter?: RateLimit | undefined;
   readonly observer?: ExecutorObserver | undefined;
   /**
    * A failure that must stop the whole run (a revoked key, a spent quota): its reason. The case

@@ -6,6 +6,7 @@ import { DifyError } from '../dify/dify-error.js';
 import type { Fetch } from '../dify/dify-http.js';
 import { CancellationToken } from '../executor/cancellation-token.js';
 import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
+import type { RateLimit } from '../executor/rate-limit.js';
 import { RateLimiter } from '../executor/rate-limiter.js';
 import type { ResultRecord, RunState, RunStore } from '../store/run-store.js';
 import { StoreError } from '../store/store-error.js';
@@ -224,7 +225,7 @@ async function runGroups(
   run: {
     readonly user: string;
     readonly policy: ExecutionPolicyInput;
-    readonly rateLimiter: RateLimiter | undefined;
+    readonly rateLimiter: RateLimit | undefined;
     readonly settling: InFlightCounter;
     readonly targets: Map<WorkflowConfig, WorkflowTargets>;
     readonly context: TargetsContext;
