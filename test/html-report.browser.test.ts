@@ -151,9 +151,12 @@ describe('the HTML report in Chromium', () => {
       `(() => { const f = document.querySelector('#filter'); f.value = ''; f.dispatchEvent(new Event('input')); })()`,
     );
     await page.click('#results th[data-column="latencyMs"]');
+    // The column's place read from the header, not assumed: a sort checked on another column
+    // (or on none) would pass without proving anything.
     const latencies = await inPage<number[]>(
-      `[...document.querySelectorAll('#results tbody tr')].map((tr) => Number(tr.children[8].textContent || 'NaN')).filter((n) => !Number.isNaN(n))`,
+      `(() => { const at = [...document.querySelectorAll('#results thead th')].findIndex((th) => th.dataset.column === 'latencyMs'); return [...document.querySelectorAll('#results tbody tr')].map((tr) => Number(tr.children[at].textContent || 'NaN')).filter((n) => !Number.isNaN(n)); })()`,
     );
+    expect(latencies.length).toBeGreaterThan(total / 2);
     expect(latencies).toEqual([...latencies].sort((a, b) => a - b));
   });
 
@@ -162,5 +165,39 @@ describe('the HTML report in Chromium', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'html-report.png'), fullPage: true });
     expect(consoleErrors).toEqual([]);
     expect(networkRequests).toEqual([]);
+  });
+});
+
+describe('the HTML report of a run with prompt variants, in Chromium', () => {
+  it('shows each variant side by side and draws their chart', async () => {
+    const file = join(dir, 'variants.yaml');
+    writeFileSync(
+      file,
+      `dify: {base_url: ${sim.url}, email: admin@example.com, password: password}\nstore: {path: ${join(dir, 'variants.db')}}\nworkflows:\n  - id: wf\n    api_key: app-html-key\n    app_id: wf\n    inputs: {query: [one, two, three, four]}\n    assert: [{type: starts_with, value: Certainly}]\n    variants:\n      - {name: current}\n      - {name: polite, prompts: {llm_node.system: 'Be polite.'}}\n`,
+    );
+    const out = join(dir, 'variants.html');
+    expect(await main(['node', 'x', 'run', '-c', file, '--quiet', '-o', out], quiet)).toBe(
+      ExitCode.Ok,
+    );
+    const variantsPage = await (browser as Browser).newPage();
+    await variantsPage.goto(pathToFileURL(out).href, { waitUntil: 'load' });
+    await variantsPage.waitForSelector('body[data-ready="true"]');
+    const rows = (await variantsPage.evaluate(
+      `[...document.querySelectorAll('#variants tbody tr')].map((tr) => [...tr.children].slice(0, 2).map((td) => td.textContent))`,
+    )) as string[][];
+    expect(rows).toEqual([
+      ['wf', 'current'],
+      ['wf', 'polite'],
+    ]);
+    const painted = (await variantsPage.evaluate(
+      `(() => { const canvas = document.querySelector('#chart-variants'); const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data; let n = 0; for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) n += 1; return n; })()`,
+    )) as number;
+    expect(painted).toBeGreaterThan(100);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await variantsPage.screenshot({
+      path: join(SCREENSHOTS, 'html-report-variants.png'),
+      fullPage: true,
+    });
+    await variantsPage.close();
   });
 });
