@@ -143,12 +143,13 @@ export async function workflowTargets(
       source,
       signal,
     });
+    // The variant the sandbox's draft holds now (its copy starts as the app is: none).
     let current: string | undefined;
     return {
       sandbox,
       use: async (variant, useSignal) => {
         const label = `variant ${variant ?? '(none)'} of ${workflow.id} on sandbox app ${sandbox.appId}`;
-        if (current !== variant || current === undefined) {
+        if (current !== variant) {
           await sandbox.useVariant(variant ?? '(none)', promptsOf(variant), { signal: useSignal });
           current = variant;
         }
