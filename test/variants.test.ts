@@ -39,6 +39,28 @@ beforeAll(async () => {
           'app: {name: helper, mode: chat}\nkind: app\nversion: 0.3.1\nmodel_config: {pre_prompt: "You answer. Topic: {{topic}}", user_input_form: [{text-input: {variable: topic, label: Topic, required: false}}]}\n',
         behaviour: { latency_ms: 5 },
       },
+      {
+        id: 'task',
+        api_key: 'app-task-key',
+        dsl: 'workflow-llm-basic.yml',
+        behaviour: {
+          latency_ms: 1,
+          task: {
+            base: 0.2,
+            temperature: 0,
+            rules: [
+              { kind: 'refund', instruction: 'mention the 30-day window', gain: 0.6 },
+              {
+                kind: 'shipping',
+                instruction: 'give the tracking link',
+                gain: 0.6,
+                hurts: ['refund'],
+                penalty: 0.15,
+              },
+            ],
+          },
+        },
+      },
     ],
     console: credentials,
   });
@@ -366,6 +388,28 @@ describe('variants', () => {
     lines.length = 0;
     expect(await main(args, io)).toBe(ExitCode.Ok);
     expect(lines).toEqual([`run ${summary.runId} left no sandbox in the console`]);
+  });
+
+  it("answers a task app's cases as its prompts deserve: the variant with the instruction they need passes more", async () => {
+    const kinds = Array.from({ length: 60 }, (_, i) => (i < 40 ? 'refund' : 'shipping'));
+    const { summary, store } = await suite(
+      'task',
+      `workflows:\n  - id: task\n    api_key: app-task-key\n    app_id: task\n    inputs: {query: "case {ID}", kind: ${JSON.stringify(kinds)}}\n    reference: ${JSON.stringify(kinds.map((k) => `${k}: resolved`))}\n    assert: [{type: equals}]\n    variants:\n      - {name: current}\n      - {name: refunds, prompts: {llm_node.system: "Mention the 30-day window."}}\n      - {name: both, prompts: {llm_node.system: "Mention the 30-day window. Give the tracking link."}}\nexecution: {concurrency: 1}\n`,
+    );
+    expect(summary.status).toBe('finished');
+    const passed = (variant: string, kind: string) =>
+      [...store.results(summary.runId)].filter(
+        (r) =>
+          r.variant === variant && r.passed === true && JSON.stringify(r.outputs).includes(kind),
+      ).length;
+    // Truth: refunds 0.2 -> 0.8 with their instruction, 0.65 beside the conflicting one;
+    // shipping 0.2 -> 0.8 with its own. Bounds a binomial breaks about once in a million.
+    expect(passed('current', 'refund')).toBeLessThanOrEqual(18);
+    expect(passed('refunds', 'refund')).toBeGreaterThanOrEqual(22);
+    expect(passed('refunds', 'shipping')).toBeLessThanOrEqual(11);
+    expect(passed('both', 'shipping')).toBeGreaterThanOrEqual(9);
+    expect(passed('both', 'refund')).toBeGreaterThanOrEqual(16);
+    store.close();
   });
 
   it('keeps the console password out of the store, the output and every report', async () => {

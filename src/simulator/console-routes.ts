@@ -18,6 +18,8 @@ export interface ConsoleState {
   readonly sessions: Map<string, string>;
   readonly refreshTokens: Map<string, true>;
   readonly imports: Map<string, { readonly yaml: string; readonly appId: string | undefined }>;
+  /** The app last exported with each DSL (its name aside): where a copy imported from it came from. */
+  readonly exports: Map<string, string>;
   readonly apps: ReadonlyMap<string, SimApp>;
   readonly addApp: (app: SimAppConfig) => SimApp;
   /** Deletes an app (its runs stopped); false when there is none. */
@@ -161,7 +163,9 @@ async function handleImports(
 ): Promise<boolean> {
   let match: RegExpExecArray | null;
   if (method === 'GET' && (match = /^\/apps\/([^/]+)\/export$/.exec(path)) !== null) {
-    sendJson(res, 200, { data: appIn(state, match[1] ?? '').dsl.yaml });
+    const app = appIn(state, match[1] ?? '');
+    state.exports.set(unnamed(app.dsl.raw), app.id);
+    sendJson(res, 200, { data: app.dsl.yaml });
     return true;
   }
   if (method === 'POST' && path === '/apps/imports') {
@@ -356,6 +360,11 @@ const DRAFT_RUNS: Readonly<
   },
 };
 
+/** A DSL as a key, its app's name left out (a copy's name differs from its original's). */
+function unnamed(raw: Json): string {
+  return JSON.stringify({ ...raw, app: { ...(raw.app as Json | undefined), name: '' } });
+}
+
 /** Overwrites `appId`'s DSL, or creates an app; returns the app's id. */
 function apply(state: ConsoleState, dsl: SimDsl, appId: string | undefined): string {
   const existing = appId === undefined ? undefined : state.apps.get(appId);
@@ -365,8 +374,12 @@ function apply(state: ConsoleState, dsl: SimDsl, appId: string | undefined): str
   }
   const id = randomUUID();
   // A copy (`<name> [dify-autoopt …]`, a sandbox) behaves like the app it was copied from.
+  // Apps may share a name, or a whole DSL: the app this DSL was last exported from comes first.
+  const exported = state.exports.get(unnamed(dsl.raw));
   const origin = dsl.name.replace(/ \[dify-autoopt [^\]]*\]$/, '');
-  const model = [...state.apps.values()].find((app) => app.dsl.name === origin);
+  const model =
+    (exported === undefined ? undefined : state.apps.get(exported)) ??
+    [...state.apps.values()].find((app) => app.dsl.name === origin);
   state.addApp({
     id,
     apiKey: `app-${randomUUID().replace(/-/g, '')}`,

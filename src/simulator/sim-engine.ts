@@ -190,3 +190,14 @@ function runNode(
       return { outputs: { output: so.lastText }, tokens: 0 };
   }
 }
+
+/** A run's outcome with `text` as its answer: every text output, and a chat app's answer. */
+export function withAnswer(outcome: SimRunOutcome, text: string): SimRunOutcome {
+  return {
+    ...outcome,
+    outputs: Object.fromEntries(
+      Object.entries(outcome.outputs).map(([k, v]) => [k, typeof v === 'string' ? text : v]),
+    ),
+    answer: outcome.answer === '' ? '' : text,
+  };
+}

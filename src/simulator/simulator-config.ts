@@ -26,6 +26,26 @@ const latencySchema = z.union([
   ),
 ]);
 
+const taskRuleSchema = z.strictObject({
+  kind: nonEmpty(),
+  instruction: nonEmpty(),
+  gain: z._default(between(0, 1), 0.6),
+  /** Kinds this instruction hurts (it conflicts with what they need). */
+  hurts: z._default(z.array(nonEmpty()), []),
+  penalty: z._default(between(0, 1), 0.3),
+  /** Only this node's prompt counts. */
+  node: z.optional(nonEmpty()),
+});
+
+/** An app whose answers depend on its prompts as a real task's do (see `task-model.ts`). */
+const taskSchema = z.strictObject({
+  /** The input variable that says a case's kind. */
+  input: z._default(nonEmpty(), 'kind'),
+  base: z._default(between(0, 1), 0.2),
+  temperature: z._default(between(0, 1), 0.1),
+  rules: z.array(taskRuleSchema).check(z.minLength(1)),
+});
+
 const behaviourSchema = z.strictObject({
   /** Latency of a run, in ms: a number, or `{min, max}` drawn uniformly. */
   latency_ms: z.prefault(latencySchema, 20),
@@ -39,6 +59,8 @@ const behaviourSchema = z.strictObject({
   concurrency_cap: z.optional(count()),
   /** Whether the cap's 429 states the number, as most Dify versions do. */
   cap_states_limit: z._default(z.boolean(), true),
+  /** Answers that depend on the prompts as a real task's do: an optimization problem. */
+  task: z.optional(taskSchema),
 });
 
 const appSchema = z.strictObject({

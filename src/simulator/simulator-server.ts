@@ -9,7 +9,8 @@ import { FaultPlan, type SimFault } from './fault-plan.js';
 import { SimApp } from './sim-app.js';
 import type { SimDsl } from './sim-dsl.js';
 
-import { runGraph } from './sim-engine.js';
+import { runGraph, withAnswer } from './sim-engine.js';
+import { taskAnswer } from './task-model.js';
 import type { SimAppConfig, SimulatorConfig } from './simulator-config.js';
 import { HttpAnswer, difyError, readBody, readJson, sendJson } from './sim-http.js';
 import { handleUpload, logsPage, parametersBody, validateRunRequest } from './app-endpoints.js';
@@ -68,6 +69,7 @@ export class DifySimulator {
       sessions: new Map(),
       refreshTokens: new Map(),
       imports: new Map(),
+      exports: new Map(),
       apps: this.#apps,
       addApp: (app) => this.addApp(app),
       removeApp: (id) => this.removeApp(id),
@@ -321,11 +323,16 @@ export class DifySimulator {
       ...(versionId === undefined ? {} : { workflowId: versionId }),
     });
     this.#runsStarted += 1;
-    const outcome = runGraph(dsl, request.inputs, {
+    const graph = runGraph(dsl, request.inputs, {
       query: request.query,
       user: request.user,
       runId: record.id,
     });
+    const task =
+      behaviour.task === undefined
+        ? undefined
+        : taskAnswer(behaviour.task, dsl, request.inputs, this.#random);
+    const outcome = task === undefined ? graph : withAnswer(graph, task);
     const conversationId =
       typeof body.conversation_id === 'string' && body.conversation_id !== ''
         ? body.conversation_id
