@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { ROW_COLUMNS, reportRows, type ReportRow } from './report-rows.js';
+import { percent } from './percent.js';
 import type { ReportWriter } from './report-writer.js';
 import type { RunReport } from './run-report.js';
 
@@ -67,10 +68,6 @@ function colour(
 
 function resultCells(row: ReportRow): Cell[] {
   return ROW_COLUMNS.map(([key]) => (key === 'passed' ? (row.passed ? 'PASS' : 'FAIL') : row[key]));
-}
-
-function percent(value: number): string {
-  return `${(value * 100).toFixed(1)}%`;
 }
 
 function summarySheet(book: ExcelJS.Workbook, report: RunReport): void {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { answeredLatencyMs } from '../store/result-facts.js';
 import type { CaseChange } from './compare-runs.js';
 import { escapeHtml } from './escape-html.js';
+import { percent } from './percent.js';
 import { HTML_REPORT_SCRIPT } from './html-report-script.js';
 import { variantsSection } from './html-variants.js';
 import { ROW_COLUMNS, reportRows } from './report-rows.js';
@@ -72,7 +73,6 @@ function card(id: string, label: string, value: string): string {
   return `<div class="card"><b id="${id}">${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`;
 }
 
-const pct = (value: number): string => `${(value * 100).toFixed(1)}%`;
 const ms = (value: number | undefined): string =>
   value === undefined ? '—' : `${String(Math.round(value))} ms`;
 
@@ -88,7 +88,7 @@ function comparisonSection(report: RunReport): string {
           .map((item) => `<li>${escapeHtml(item.workflowId)} · ${escapeHtml(item.caseId)}</li>`)
           .join('')}</ul>`;
   return `<section id="comparison"><h2>Comparison with the previous run ${escapeHtml(c.baseRunId)}</h2>
-<div class="cards">${card('cmp-base', 'previous pass rate', pct(c.basePassRate))}${card('cmp-head', 'this pass rate', pct(c.headPassRate))}${card('cmp-delta', `paired difference (95% CI ${pct(c.passRateInterval[0])} … ${pct(c.passRateInterval[1])})`, `${c.passRateDelta >= 0 ? '+' : ''}${pct(c.passRateDelta)}`)}${card('cmp-p', "McNemar's p", c.pValue.toFixed(3))}${card('cmp-regressed', 'regressed', String(c.regressed.length))}${card('cmp-improved', 'improved', String(c.improved.length))}${card('cmp-latency', 'p50 latency before → after', `${ms(c.latencyMs.baseP50)} → ${ms(c.latencyMs.headP50)}`)}${card('cmp-cost', 'cost before → after', `${c.cost.base.toFixed(4)} → ${c.cost.head.toFixed(4)}`)}</div>
+<div class="cards">${card('cmp-base', 'previous pass rate', percent(c.basePassRate))}${card('cmp-head', 'this pass rate', percent(c.headPassRate))}${card('cmp-delta', `paired difference (95% CI ${percent(c.passRateInterval[0])} … ${percent(c.passRateInterval[1])})`, `${c.passRateDelta >= 0 ? '+' : ''}${percent(c.passRateDelta)}`)}${card('cmp-p', "McNemar's p", c.pValue.toFixed(3))}${card('cmp-regressed', 'regressed', String(c.regressed.length))}${card('cmp-improved', 'improved', String(c.improved.length))}${card('cmp-latency', 'p50 latency before → after', `${ms(c.latencyMs.baseP50)} → ${ms(c.latencyMs.headP50)}`)}${card('cmp-cost', 'cost before → after', `${c.cost.base.toFixed(4)} → ${c.cost.head.toFixed(4)}`)}</div>
 <div class="chart" style="height:200px;margin-top:12px"><canvas id="chart-compare"></canvas></div>${list('Regressed', c.regressed)}${list('Improved', c.improved)}</section>`;
 }
 
@@ -120,7 +120,7 @@ export function renderHtmlReport(report: RunReport): string {
   const workflows = Object.entries(statistics.perWorkflow)
     .map(
       ([id, w]) =>
-        `<tr><td>${escapeHtml(id)}</td><td>${String(w.total)}</td><td>${String(w.passed)}</td><td>${pct(w.passRate)}</td><td class="grade-${w.grade}">${w.grade}</td><td>${ms(w.latencyMs?.p50)}</td><td>${ms(w.latencyMs?.p95)}</td><td>${String(w.tokens)}</td><td>${w.cost.toFixed(4)}</td></tr>`,
+        `<tr><td>${escapeHtml(id)}</td><td>${String(w.total)}</td><td>${String(w.passed)}</td><td>${percent(w.passRate)}</td><td class="grade-${w.grade}">${w.grade}</td><td>${ms(w.latencyMs?.p50)}</td><td>${ms(w.latencyMs?.p95)}</td><td>${String(w.tokens)}</td><td>${w.cost.toFixed(4)}</td></tr>`,
     )
     .join('');
   const passAtK =
@@ -129,7 +129,7 @@ export function renderHtmlReport(report: RunReport): string {
       : card(
           'pass-at-k',
           `pass@k (k = ${statistics.repeats.passAtK.map((p) => p.k).join(', ')})`,
-          statistics.repeats.passAtK.map((p) => pct(p.value)).join(' · '),
+          statistics.repeats.passAtK.map((p) => percent(p.value)).join(' · '),
         );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -138,7 +138,7 @@ export function renderHtmlReport(report: RunReport): string {
 <p>${escapeHtml(run.status)} · ${escapeHtml(new Date(run.createdAt).toISOString())} · ${escapeHtml(run.configFile ?? '')} · dify-autoopt ${escapeHtml(run.toolVersion)}</p></header>
 <main>
 <section id="summary"><h2>Summary</h2><div class="cards">
-${card('cases', 'cases', String(overall.total))}${card('passed', 'passed', String(overall.passed))}${card('pass-rate', 'pass rate', pct(overall.passRate))}${card('grade', 'grade', overall.grade)}${card('p50', 'latency p50', ms(overall.latencyMs?.p50))}${card('p95', 'latency p95', ms(overall.latencyMs?.p95))}${card('tokens', 'tokens', String(overall.tokens))}${card('cost', 'cost', overall.cost.toFixed(4))}${card('retries', 'retries', String(overall.retries))}${card('wall', 'wall time', `${(overall.wallMs / 1000).toFixed(1)} s`)}${card('throughput', 'cases per second', overall.throughputPerSecond.toFixed(1))}${passAtK}
+${card('cases', 'cases', String(overall.total))}${card('passed', 'passed', String(overall.passed))}${card('pass-rate', 'pass rate', percent(overall.passRate))}${card('grade', 'grade', overall.grade)}${card('p50', 'latency p50', ms(overall.latencyMs?.p50))}${card('p95', 'latency p95', ms(overall.latencyMs?.p95))}${card('tokens', 'tokens', String(overall.tokens))}${card('cost', 'cost', overall.cost.toFixed(4))}${card('retries', 'retries', String(overall.retries))}${card('wall', 'wall time', `${(overall.wallMs / 1000).toFixed(1)} s`)}${card('throughput', 'cases per second', overall.throughputPerSecond.toFixed(1))}${passAtK}
 </div>
 <table style="margin-top:14px"><thead><tr><th>workflow</th><th>cases</th><th>passed</th><th>pass rate</th><th>grade</th><th>p50</th><th>p95</th><th>tokens</th><th>cost</th></tr></thead><tbody id="workflows">${workflows}</tbody></table></section>
 <section><h2>Charts</h2><div class="charts">

@@ -1,7 +1,6 @@
 import { escapeHtml } from './escape-html.js';
+import { percent } from './percent.js';
 import type { VariantStatistics } from './variant-comparison.js';
-
-const pct = (value: number): string => `${(value * 100).toFixed(1)}%`;
 
 /** A few case ids, and how many more. */
 function some(ids: readonly string[]): string {
@@ -20,7 +19,7 @@ export function variantsSection(variants: readonly VariantStatistics[]): string 
   const rows = variants
     .map((v) => {
       const versus = v.vsFirst;
-      return `<tr><td>${escapeHtml(v.workflowId)}</td><td>${escapeHtml(v.variant)}</td><td>${String(v.passed)}/${String(v.ended)}</td><td>${pct(v.passRate)}</td><td>${pct(v.interval[0])} – ${pct(v.interval[1])}</td><td>${versus === undefined ? 'baseline' : versus.pValue.toFixed(3)}</td><td>${versus === undefined ? '—' : some(versus.toPass)}</td><td>${versus === undefined ? '—' : some(versus.toFail)}</td><td>${String(v.tokens)}</td><td>${v.latencyMs === undefined ? '—' : `${String(Math.round(v.latencyMs.p50))} ms`}</td><td>${v.cost.toFixed(4)}</td></tr>`;
+      return `<tr><td>${escapeHtml(v.workflowId)}</td><td>${escapeHtml(v.variant)}</td><td>${String(v.passed)}/${String(v.ended)}</td><td>${percent(v.passRate)}</td><td>${percent(v.interval[0])} – ${percent(v.interval[1])}</td><td>${versus === undefined ? 'baseline' : versus.pValue.toFixed(3)}</td><td>${versus === undefined ? '—' : some(versus.toPass)}</td><td>${versus === undefined ? '—' : some(versus.toFail)}</td><td>${String(v.tokens)}</td><td>${v.latencyMs === undefined ? '—' : `${String(Math.round(v.latencyMs.p50))} ms`}</td><td>${v.cost.toFixed(4)}</td></tr>`;
     })
     .join('');
   return `<section id="variants"><h2>Prompt variants</h2>

@@ -1,6 +1,5 @@
+import { percent } from './percent.js';
 import type { VariantStatistics } from './variant-comparison.js';
-
-const pct = (value: number): string => `${(value * 100).toFixed(1)}%`;
 
 /**
  * Variants side by side as text lines: pass rate with its 95% interval, against the first
@@ -21,7 +20,7 @@ export function variantLines(variants: readonly VariantStatistics[]): string[] {
         : `vs ${v.vsFirst.baseline}: p=${v.vsFirst.pValue.toFixed(3)}, ${v.vsFirst.toPass.length} now pass, ${v.vsFirst.toFail.length} now fail`;
     const p50 = v.latencyMs === undefined ? '—' : `${Math.round(v.latencyMs.p50)} ms`;
     lines.push(
-      `    ${v.variant.padEnd(width)}  ${v.passed}/${v.ended} passed ${pct(v.passRate)} (95% CI ${pct(v.interval[0])}–${pct(v.interval[1])})  ${versus}  tokens ${v.tokens}, p50 ${p50}, cost ${v.cost.toFixed(6)}`,
+      `    ${v.variant.padEnd(width)}  ${v.passed}/${v.ended} passed ${percent(v.passRate)} (95% CI ${percent(v.interval[0])}–${percent(v.interval[1])})  ${versus}  tokens ${v.tokens}, p50 ${p50}, cost ${v.cost.toFixed(6)}`,
     );
   }
   return lines;

@@ -180,8 +180,9 @@ async function execute(
     { write: (record) => options.progress?.recorded(record), flush: () => undefined },
   );
   const limit = config.execution.rate_limit;
+  const user = `${config.dify.user_prefix}-${runId}`;
   const shared = {
-    user: `${config.dify.user_prefix}-${runId}`,
+    user,
     policy: executionPolicyFromConfig(config.execution, { concurrency: options.concurrency }),
     // One limit for every workflow and variant of the run.
     rateLimiter:
@@ -195,7 +196,7 @@ async function execute(
       loaded,
       store,
       runId,
-      user: `${config.dify.user_prefix}-${runId}`,
+      user,
       apiBase: options.apiBase ?? apiBaseOf(config.dify),
       fetch: options.fetch,
       console: session,
