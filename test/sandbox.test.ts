@@ -10,7 +10,7 @@ import { DslDocument } from '../src/dify/dsl-document.js';
 import type { DifySimulator } from '../src/simulator/simulator-server.js';
 import { SimDsl } from '../src/simulator/sim-dsl.js';
 import { RunStore } from '../src/store/run-store.js';
-import { Sandbox, cleanCommand } from '../src/run/sandbox.js';
+import { Sandbox, cleanCommandLine } from '../src/run/sandbox.js';
 
 let sim: DifySimulator;
 let console_: DifyConsoleClient;
@@ -150,6 +150,6 @@ describe('Sandbox', () => {
   });
 
   it('names the command that deletes what a run left', () => {
-    expect(cleanCommand('r9')).toBe('dify-autoopt runs clean r9');
+    expect(cleanCommandLine('r9', 'suite.yaml')).toBe('dify-autoopt runs clean r9 -c suite.yaml');
   });
 });

@@ -380,6 +380,21 @@ describe('variants', () => {
     writeFileSync(join(dir, '.env'), `CONSOLE_PASSWORD=${PASSWORD}\n`);
     const lines: string[] = [];
     const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
+    // runs show points at the sandbox left, with a command that works as printed.
+    const show = [
+      'node',
+      'dify-autoopt',
+      'runs',
+      'show',
+      summary.runId,
+      '--store',
+      join(dir, 'clean.db'),
+    ];
+    expect(await main(show, io)).toBe(ExitCode.Ok);
+    expect(lines.join('\n')).toContain(
+      `still in the console: dify-autoopt runs clean ${summary.runId} -c ${loaded.file}`,
+    );
+    lines.length = 0;
     const args = ['node', 'dify-autoopt', 'runs', 'clean', summary.runId, '-c', loaded.file];
     expect(await main(args, io), lines.join('\n')).toBe(ExitCode.Ok);
     expect(lines.join('\n')).toContain(`deleted sandbox app ${kept?.appId ?? ''}`);

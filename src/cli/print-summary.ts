@@ -1,9 +1,9 @@
 import type { Config } from '../config/config-schema.js';
+import { seconds } from './progress-display.js';
 import type { RunReport } from '../report/run-report.js';
 import { variantLines } from '../report/variant-lines.js';
 import type { SuiteSummary } from '../run/run-suite.js';
-
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+import { cleanCommandLine } from '../run/sandbox.js';
 
 /** The grading part of the summary: per assertion, the grade classes, pass@k. */
 function formatGrading(report: RunReport): string[] {
@@ -82,7 +82,7 @@ export function ending(
     for (const sandbox of summary.sandboxes)
       lines.push(`sandbox app ${sandbox.appId} (${sandbox.name}) kept for --resume`);
     if (summary.sandboxes.length > 0 && !options.simulated)
-      lines.push(`delete it with: dify-autoopt runs clean ${summary.runId} -c ${options.config}`);
+      lines.push(`delete it with: ${cleanCommandLine(summary.runId, options.config)}`);
   }
   if (summary.status === 'interrupted') return { lines, code: 130 };
   if (summary.status === 'stopped') return { lines, code: 1 };

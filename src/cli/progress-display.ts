@@ -1,7 +1,8 @@
 import type cliProgress from 'cli-progress';
 import type { ProgressSnapshot, RunProgress } from '../run/run-progress.js';
 
-const seconds = (ms: number | undefined): string =>
+/** A duration in seconds with one decimal, `—` when unknown. */
+export const seconds = (ms: number | undefined): string =>
   ms === undefined ? '—' : `${(ms / 1000).toFixed(1)}s`;
 
 /** One line of a run's progress. */

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { failureReasons } from '../report/report-rows.js';
 import { VariantComparison } from '../report/variant-comparison.js';
 import { variantLines } from '../report/variant-lines.js';
-import { cleanCommand } from '../run/sandbox.js';
+import { cleanCommandLine } from '../run/sandbox.js';
 import { resultPassed } from '../store/result-facts.js';
 import { RunStore } from '../store/run-store.js';
 
@@ -47,7 +47,7 @@ export function showRun(storePath: string, runId: string, out: (line: string) =>
     const sandboxes = store.sandboxes(run.id).filter((s) => s.deletedAt === null);
     for (const sandbox of sandboxes)
       out(
-        `  sandbox  app ${sandbox.appId} (${sandbox.name}) still in the console: ${cleanCommand(run.id)}`,
+        `  sandbox  app ${sandbox.appId} (${sandbox.name}) still in the console: ${cleanCommandLine(run.id, run.configFile ?? '<config>')}`,
       );
     const cases = store.cases(run.id);
     if (cases.some((c) => c.variant !== null)) {

@@ -22,9 +22,9 @@ export class SandboxError extends AutoOptError {
   }
 }
 
-/** The command that deletes a run's sandboxes left behind. */
-export function cleanCommand(runId: string): string {
-  return `dify-autoopt runs clean ${runId}`;
+/** The command that deletes the sandboxes a run left behind (it logs in with the config's). */
+export function cleanCommandLine(runId: string, configFile: string): string {
+  return `dify-autoopt runs clean ${runId} -c ${configFile}`;
 }
 
 /**
