@@ -19,7 +19,7 @@ const layers = {
   simulator: ['core'],
   run: ['core', 'stats', 'executor', 'dify', 'config', 'assertions', 'store', 'queue'],
   report: ['core', 'stats', 'run', 'store', 'assertions'],
-  optimizer: ['core', 'stats', 'run', 'dify', 'config', 'store', 'assertions'],
+  optimizer: ['core', 'stats', 'executor', 'run', 'dify', 'config', 'store', 'assertions', 'report'],
   cli: [
     'core',
     'stats',

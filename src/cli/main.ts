@@ -14,6 +14,12 @@ const BAD_INPUT_CODES = new Set([
   'E_RUN_NOT_FOUND',
   'E_REPORT_FORMAT',
   'E_ASSERTION_INVALID',
+  'E_OPTIMIZE_CONFIG',
+  'E_OPTIMIZE_TARGET',
+  'E_OPTIMIZE_NOT_FOUND',
+  'E_OPTIMIZE_TOO_FEW_CASES',
+  'E_OPTIMIZE_BUDGET',
+  'E_PROMPT_UNKNOWN',
 ]);
 
 // The store `runs` and `report` read when not told otherwise: the configuration's default.
@@ -81,6 +87,7 @@ export async function main(
   };
   registerDemo(program, cli);
   registerRun(program, cli);
+  registerOptimize(program, cli);
   registerRuns(program, cli);
   registerSimulate(program, cli);
   process.on('SIGINT', onSigint);
@@ -229,6 +236,70 @@ function registerRun(program: Command, cli: Cli): void {
 }
 
 /** `runs` and `report`: the run store read. */
+/** `optimize`: better prompts, proven on held-out cases. */
+function registerOptimize(program: Command, cli: Cli): void {
+  program
+    .command('optimize')
+    .description(
+      "improve a workflow's prompts on a sandbox copy of the app, proven on held-out cases",
+    )
+    .requiredOption('-c, --config <file>', 'the configuration file')
+    .option('--workflow <id>', 'the workflow to optimize (needed when there are several)')
+    .option('--strategy <name>', 'reflective (the default), random or greedy', strategy)
+    .option(
+      '--budget-runs <n>',
+      'Dify runs at most (overrides optimization.budget.runs)',
+      integer(1),
+    )
+    .option(
+      '--seed <n>',
+      'seeds the split and the search (overrides optimization.split.seed)',
+      integer(0),
+    )
+    .option('-o, --output <dir>', 'where the files go (default: optimizations/<id>/)')
+    .option('--apply', "write the accepted prompts into the app's draft (checked unchanged first)")
+    .option('--publish', 'apply, then publish the app')
+    .option(
+      '--resume <optimization-id>',
+      'continue an interrupted optimization; nothing finished runs again',
+    )
+    .option('--json', 'print the result as JSON on stdout')
+    .action(
+      async (options: {
+        config: string;
+        workflow?: string;
+        strategy?: 'reflective' | 'random' | 'greedy';
+        budgetRuns?: number;
+        seed?: number;
+        output?: string;
+        apply?: boolean;
+        publish?: boolean;
+        resume?: string;
+        json?: boolean;
+      }) => {
+        const { optimizeCommand } = await import('./optimize-command.js');
+        cli.exit(
+          await optimizeCommand(
+            {
+              ...options,
+              apply: options.apply === true,
+              publish: options.publish === true,
+              json: options.json === true,
+            },
+            cli.signal,
+            cli.io,
+          ),
+        );
+      },
+    );
+}
+
+function strategy(value: string): 'reflective' | 'random' | 'greedy' {
+  if (value !== 'reflective' && value !== 'random' && value !== 'greedy')
+    throw new InvalidArgumentError('must be reflective, random or greedy');
+  return value;
+}
+
 function registerRuns(program: Command, cli: Cli): void {
   const runs = program.command('runs').description('read the run store');
   runs

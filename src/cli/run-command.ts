@@ -1,13 +1,13 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig, type LoadedConfig } from '../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import { RunProgress } from '../run/run-progress.js';
 import { runSuite } from '../run/run-suite.js';
-import type { DifySimulator } from '../simulator/simulator-server.js';
 import { loadRunReport } from '../report/run-report.js';
 import { reportFormatOf } from '../report/write-report.js';
 import { RunStore } from '../store/run-store.js';
+import { startSimulator } from './built-in-simulator.js';
 import { HeapGuard, lazyFullCollection } from './heap-guard.js';
 import { ending, isGraded, summaryLines } from './print-summary.js';
 import { ProgressDisplay } from './progress-display.js';
@@ -32,30 +32,6 @@ interface Io {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly isTty: boolean;
-}
-
-/** The built-in simulator, and how to log in to its console. */
-interface BuiltIn {
-  readonly simulator: DifySimulator;
-  readonly console: { readonly baseUrl: string; readonly email: string; readonly password: string };
-}
-
-/** Starts the built-in simulator with the config's workflows as its apps. */
-async function startSimulator(loaded: LoadedConfig): Promise<BuiltIn> {
-  const apps = loaded.config.workflows.map((workflow) => ({
-    id: workflow.id,
-    api_key: workflow.api_key,
-    dsl: workflow.simulator?.dsl ?? '',
-    ...(workflow.simulator?.behaviour === undefined
-      ? {}
-      : { behaviour: workflow.simulator.behaviour }),
-  }));
-  const { resolveSimulatorConfig } = await import('../simulator/simulator-config.js');
-  const { DifySimulator } = await import('../simulator/simulator-server.js');
-  const resolved = await resolveSimulatorConfig({ apps }, loaded.dir);
-  const simulator = await DifySimulator.start({ ...resolved });
-  const { email, password } = resolved.config.console;
-  return { simulator, console: { baseUrl: simulator.url, email, password } };
 }
 
 /**

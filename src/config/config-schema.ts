@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { assertionSchema, gradingSchema } from '../assertions/assertion-schema.js';
 import { atLeast, between, count, nonEmpty, positive } from '../core/schema-parts.js';
+import { optimizationSchema } from './optimization-schema.js';
 
 const rateLimit = () => z.optional(z.strictObject({ per_minute: positive(), burst: count() }));
 
@@ -125,7 +126,7 @@ export const configSchema = z
     judge: z.optional(llmSchema),
     grading: z.prefault(gradingSchema, {}),
     llm: z.optional(llmSchema),
-    optimization: z.optional(z.looseObject({})),
+    optimization: z.prefault(optimizationSchema, {}),
     output: z.prefault(
       z.strictObject({
         formats: z._default(z.array(z.enum(['json', 'jsonl', 'csv', 'xlsx', 'html', 'junit'])), []),

@@ -12,6 +12,8 @@ export interface DifyNodeTrace {
   readonly totalTokens: number | undefined;
   readonly totalPrice: number | undefined;
   readonly error: string | undefined;
+  /** What the node produced (an LLM's `text`, a classifier's class), when Dify said. */
+  readonly outputs?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** A run's outcome, assembled from a blocking answer, a stream's events, or the run detail. */

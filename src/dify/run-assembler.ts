@@ -170,6 +170,7 @@ export class RunAssembler {
       totalTokens: numeric(metadata.total_tokens),
       totalPrice: numeric(metadata.total_price),
       error: asString(data.error),
+      outputs: asObject(data.outputs),
     };
   }
 

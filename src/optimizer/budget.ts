@@ -15,6 +15,8 @@ export interface Spending {
   readonly runs?: number;
   readonly proposerCalls?: number;
   readonly cost?: number;
+  /** How long it is expected to take. */
+  readonly ms?: number;
 }
 
 /** A budget that cannot buy what an optimization needs at least: what it needs. */
@@ -36,10 +38,22 @@ export class Budget {
   #proposerCalls = 0;
   #cost = 0;
 
-  constructor(limits: BudgetLimits, options: { readonly now?: () => number } = {}) {
+  constructor(
+    limits: BudgetLimits,
+    options: {
+      readonly now?: () => number;
+      /** Time an earlier session of the same optimization already spent. */
+      readonly elapsedMs?: number;
+    } = {},
+  ) {
     this.limits = limits;
     this.#now = options.now ?? Date.now;
-    this.#startedAt = this.#now();
+    this.#startedAt = this.#now() - (options.elapsedMs ?? 0);
+  }
+
+  /** Time spent, earlier sessions included. */
+  get elapsedMs(): number {
+    return this.#now() - this.#startedAt;
   }
 
   /** What was spent so far. */
@@ -57,13 +71,17 @@ export class Budget {
     return undefined;
   }
 
-  /** Whether `spending` fits in what is left of every limit, time included. */
-  affords(spending: Spending): boolean {
+  /**
+   * Whether `spending` fits in what is left of every limit, time included (unless
+   * `ignoreTime`: a resumed search replaying what it already did).
+   */
+  affords(spending: Spending, options: { readonly ignoreTime?: boolean } = {}): boolean {
     return (
       this.#runs + (spending.runs ?? 0) <= this.limits.runs &&
       this.#proposerCalls + (spending.proposerCalls ?? 0) <= this.limits.proposerCalls &&
       this.#cost + (spending.cost ?? 0) <= this.limits.maxCost &&
-      this.#now() - this.#startedAt < this.limits.timeMs
+      (options.ignoreTime === true ||
+        this.#now() - this.#startedAt + (spending.ms ?? 0) < this.limits.timeMs)
     );
   }
 

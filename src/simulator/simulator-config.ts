@@ -87,6 +87,19 @@ export const simulatorConfigSchema = z.strictObject({
   ),
   /** Seeds the behaviour's random draws, for repeatable runs. */
   seed: z._default(z.int(), 1),
+  /** The simulated proposer (`POST /v1/chat/completions`) an optimization asks for prompts. */
+  proposer: z.prefault(
+    z.strictObject({
+      /** The chance it finds what a failed kind of case needs. */
+      skill: z._default(between(0, 1), 0.6),
+      /** The chance an edit also drops a good instruction or adds a stray one. */
+      noise: z._default(between(0, 1), 0.2),
+      drop_reference_rate: z._default(between(0, 1), 0.05),
+      prose_rate: z._default(between(0, 1), 0.05),
+      empty_rate: z._default(between(0, 1), 0.02),
+    }),
+    {},
+  ),
 });
 
 export type SimulatorConfigInput = z.input<typeof simulatorConfigSchema>;

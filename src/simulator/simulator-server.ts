@@ -11,6 +11,7 @@ import type { SimDsl } from './sim-dsl.js';
 
 import { runGraph, withAnswer } from './sim-engine.js';
 import { taskAnswer } from './task-model.js';
+import { ProposerEndpoint } from './proposer-endpoint.js';
 import type { SimAppConfig, SimulatorConfig } from './simulator-config.js';
 import { HttpAnswer, difyError, readBody, readJson, sendJson } from './sim-http.js';
 import { handleUpload, logsPage, parametersBody, validateRunRequest } from './app-endpoints.js';
@@ -27,6 +28,8 @@ export interface SimulatorStats {
   readonly runsStarted: number;
   readonly runsFinished: number;
   readonly rejectedByCap: number;
+  /** Calls to the simulated proposer. */
+  readonly proposerCalls: number;
   /** Per app: runs in flight now, and the most at once. */
   readonly apps: Readonly<
     Record<string, { readonly inFlight: number; readonly maxInFlight: number }>
@@ -58,10 +61,12 @@ export class DifySimulator {
   #runsStarted = 0;
   #runsFinished = 0;
   #rejectedByCap = 0;
+  readonly #proposer: ProposerEndpoint;
 
   private constructor(apps: readonly SimAppConfig[], config: SimulatorConfig) {
     for (const app of apps) this.addApp(app);
     this.#random = createSeededRandom(config.seed);
+    this.#proposer = new ProposerEndpoint(config);
     this.#console = {
       email: config.console.email,
       password: config.console.password,
@@ -166,6 +171,7 @@ export class DifySimulator {
       runsStarted: this.#runsStarted,
       runsFinished: this.#runsFinished,
       rejectedByCap: this.#rejectedByCap,
+      proposerCalls: this.#proposer.calls,
       apps,
       stops: [...this.#stops],
     };
@@ -195,6 +201,10 @@ export class DifySimulator {
     }
     if (!path.startsWith('/v1/'))
       throw difyError(404, 'not_found', 'The requested URL was not found on the server.');
+    if (method === 'POST' && path === '/v1/chat/completions') {
+      await this.#proposer.answer(req, res, this.#apps.values());
+      return;
+    }
     const app = this.#authenticate(req);
     const route = path.slice(3);
     let match: RegExpExecArray | null;

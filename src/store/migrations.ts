@@ -114,4 +114,29 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description:
+      "optimizations: each one (its run holds the evaluations' results) and its journal of evaluations, proposer replies and candidates, replayed on resume",
+    sql: `
+      CREATE TABLE optimizations (
+        id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        workflow_id TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        status TEXT NOT NULL,
+        settings_json TEXT NOT NULL,
+        result_json TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE optimization_steps (
+        optimization_id TEXT NOT NULL REFERENCES optimizations(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        data_json TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (optimization_id, kind, seq)
+      );
+    `,
+  },
 ];

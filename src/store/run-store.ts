@@ -58,6 +58,17 @@ export interface SandboxRecord {
   readonly deletedAt: number | null;
 }
 
+/** An optimization as the store keeps it. */
+export interface OptimizationRecord {
+  readonly id: string;
+  readonly workflowId: string;
+  readonly strategy: string;
+  /** running, finished, interrupted or failed. */
+  readonly status: string;
+  readonly settings: unknown;
+  readonly result: unknown;
+}
+
 /** A judge's cached verdict. */
 export interface CachedJudgement {
   readonly model: string;
@@ -386,6 +397,57 @@ export class RunStore {
       createdAt: Number(row.created_at),
       deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
     }));
+  }
+
+  /** Records an optimization; its run (same id) holds its evaluations' results. */
+  createOptimization(o: Omit<OptimizationRecord, 'status' | 'result'>): void {
+    const now = this.#now();
+    this.#write(() =>
+      this.#sql(
+        'INSERT INTO optimizations (id, workflow_id, strategy, status, settings_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(o.id, o.workflowId, o.strategy, 'running', JSON.stringify(o.settings), now, now),
+    );
+  }
+
+  /** An optimization, or undefined. */
+  getOptimization(id: string): OptimizationRecord | undefined {
+    const row = this.#sql('SELECT * FROM optimizations WHERE id = ?').get(id) as Row | undefined;
+    if (row === undefined) return undefined;
+    return {
+      id: String(row.id),
+      workflowId: String(row.workflow_id),
+      strategy: String(row.strategy),
+      status: String(row.status),
+      settings: unjson(row.settings_json),
+      result: unjson(row.result_json),
+    };
+  }
+
+  /** Sets where an optimization stands, with its result once it ends. */
+  setOptimizationStatus(id: string, status: string, result?: unknown): void {
+    this.#write(() =>
+      this.#sql(
+        'UPDATE optimizations SET status = ?, result_json = COALESCE(?, result_json), updated_at = ? WHERE id = ?',
+      ).run(status, json(result), this.#now(), id),
+    );
+  }
+
+  /** Journals one step of an optimization (an evaluation, a reply, a candidate), committed. */
+  addOptimizationStep(id: string, kind: string, seq: number, data: unknown): void {
+    this.#write(() =>
+      this.#sql(
+        'INSERT OR REPLACE INTO optimization_steps (optimization_id, kind, seq, data_json, at) VALUES (?, ?, ?, ?, ?)',
+      ).run(id, kind, seq, JSON.stringify(data), this.#now()),
+    );
+  }
+
+  /** An optimization's journalled steps of one kind, in order. */
+  optimizationSteps(id: string, kind: string): unknown[] {
+    return (
+      this.#sql(
+        'SELECT data_json FROM optimization_steps WHERE optimization_id = ? AND kind = ? ORDER BY seq',
+      ).all(id, kind) as Row[]
+    ).map((row) => unjson(row.data_json));
   }
 
   /** A judge's verdict cached under `key`, if any. */
