@@ -20,11 +20,11 @@ export function meanScore(candidate: Candidate): number {
  * least one validation case and that no other candidate dominates, weighted by how many cases
  * it is best on. One that alone solves a hard case stays in play.
  */
-export function paretoFront(
-  pool: readonly Candidate[],
-): { readonly candidate: Candidate; readonly weight: number }[] {
+export function paretoFront<C extends Candidate>(
+  pool: readonly C[],
+): { readonly candidate: C; readonly weight: number }[] {
   const cases = new Set(pool.flatMap((c) => [...c.scores.keys()]));
-  const weights = new Map<Candidate, number>();
+  const weights = new Map<C, number>();
   for (const caseId of cases) {
     let best = -Infinity;
     for (const c of pool) best = Math.max(best, c.scores.get(caseId) ?? -Infinity);
@@ -50,10 +50,25 @@ function dominates(a: Candidate, b: Candidate, cases: ReadonlySet<string>): bool
 }
 
 /**
+ * The contenders of a pool: the candidates whose mean validation score is within one standard
+ * error of the best's (√(m(1−m)/n), at least 1/n). With one noisy run per case, a per-case Pareto
+ * front alone holds nearly every candidate that passed a few cases by luck; the front is taken
+ * among the contenders, so exploration stays among candidates the evidence cannot tell from the
+ * best.
+ */
+export function contenders<C extends Candidate>(pool: readonly C[]): C[] {
+  if (pool.length === 0) return [];
+  const best = meanScore(bestCandidate(pool));
+  const n = Math.max(1, ...pool.map((c) => c.scores.size));
+  const error = Math.max(Math.sqrt((best * (1 - best)) / n), 1 / n);
+  return pool.filter((c) => meanScore(c) >= best - error - 1e-12);
+}
+
+/**
  * A parent drawn from the Pareto front, each with a chance in proportion to its weight.
  * @throws RangeError on an empty pool.
  */
-export function pickParent(pool: readonly Candidate[], random: () => number): Candidate {
+export function pickParent<C extends Candidate>(pool: readonly C[], random: () => number): C {
   const front = paretoFront(pool);
   const total = front.reduce((sum, f) => sum + f.weight, 0);
   if (front.length === 0 || total === 0) {
@@ -66,7 +81,7 @@ export function pickParent(pool: readonly Candidate[], random: () => number): Ca
     draw -= weight;
     if (draw < 0) return candidate;
   }
-  return (front.at(-1) as { candidate: Candidate }).candidate;
+  return (front.at(-1) as { candidate: C }).candidate;
 }
 
 /**
@@ -74,8 +89,8 @@ export function pickParent(pool: readonly Candidate[], random: () => number): Ca
  * earlier candidate.
  * @throws RangeError on an empty pool.
  */
-export function bestCandidate(pool: readonly Candidate[]): Candidate {
-  let best: Candidate | undefined;
+export function bestCandidate<C extends Candidate>(pool: readonly C[]): C {
+  let best: C | undefined;
   for (const c of pool) {
     if (
       best === undefined ||

@@ -257,7 +257,12 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizationOu
     });
     store.setRunStatus(id, 'finished');
     return outcome;
-  } catch (error) {
+  } catch (caught) {
+    // Whatever Ctrl-C cut short (a run, a sync, a proposer call) is an interruption.
+    const error =
+      signal.aborted && !(caught instanceof OptimizeError)
+        ? new OptimizeError('E_OPTIMIZE_INTERRUPTED', 'interrupted by the user', { cause: caught })
+        : caught;
     const interrupted = error instanceof OptimizeError && error.code === 'E_OPTIMIZE_INTERRUPTED';
     const reason = error instanceof Error ? error.message : String(error);
     store.setRunStatus(id, interrupted ? 'interrupted' : 'stopped', { reason });

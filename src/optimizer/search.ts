@@ -2,7 +2,13 @@ import type { DslDocument } from '../dify/dsl-document.js';
 import type { PromptSlot } from '../dify/prompt-slots.js';
 import type { PlannedCase } from '../run/planned-case.js';
 import type { Budget } from './budget.js';
-import { bestCandidate, meanScore, pickParent, type Candidate } from './candidate-pool.js';
+import {
+  bestCandidate,
+  contenders,
+  meanScore,
+  pickParent,
+  type Candidate,
+} from './candidate-pool.js';
 import type { Evaluation, Evaluator } from './evaluator.js';
 import { feedbackOf } from './feedback.js';
 import type { Journal } from './journal.js';
@@ -111,6 +117,13 @@ function groupBy(
   return [...groups.values()];
 }
 
+/** Whether `child` scored below `parent` on validation by more than one standard error. */
+function clearlyWorse(child: Candidate, parent: Candidate): boolean {
+  const m = meanScore(parent);
+  const n = Math.max(1, parent.scores.size);
+  return meanScore(child) < m - Math.max(Math.sqrt((m * (1 - m)) / n), 1 / n) - 1e-12;
+}
+
 /** `count` of the units, drawn without replacement. */
 function sample<T>(units: readonly T[], count: number, random: () => number): T[] {
   const copy = [...units];
@@ -122,11 +135,15 @@ function sample<T>(units: readonly T[], count: number, random: () => number): T[
 }
 
 /**
- * The search (the optimizer spec, §3 step 4), until the budget is spent: a parent from the
- * Pareto front (`greedy`: the current best, no pool), a target prompt in turn, the parent run
- * on a train minibatch, a new text of the prompt from the proposer (`random`: with no
- * feedback), the child run on the same minibatch, and only if it beats the parent there, on
- * the whole validation set, into the pool. Nothing starts that the budget, less the held-out
+ * The search (the optimizer spec, §3 step 4), until the budget is spent: a parent (`greedy`:
+ * the current one, no pool; else drawn from the Pareto front of the pool's contenders, a
+ * candidate superseded by a child left out), a target prompt in turn, the parent run on a train
+ * minibatch, a new text of the prompt from the proposer (`random`: with no feedback), the child
+ * run on the same minibatch, and only if it beats the parent there, on the whole validation set,
+ * into the pool. A child that won its minibatch supersedes its parent unless validation shows it
+ * clearly worse (by more than a standard error): one noisy run per case cannot tell a small
+ * gain, and without this the search keeps going back to a parent whose validation was lucky
+ * instead of building on its children. Nothing starts that the budget, less the held-out
  * proof's reserve, cannot finish.
  */
 export async function search(
@@ -143,6 +160,7 @@ class Search {
   readonly #events: CandidateEvent[] = [];
   readonly #units: PlannedCase[][];
   readonly #tried = new Map<string, Set<string>>();
+  readonly #superseded = new Set<string>();
   #current: SearchCandidate;
   #failures = 0;
   #made = 0;
@@ -177,7 +195,9 @@ class Search {
   async #round(round: number, miniCases: readonly PlannedCase[]): Promise<string | undefined> {
     const { evaluator, random, strategy, keyOf } = this.#context;
     const parent =
-      strategy === 'greedy' ? this.#current : (pickParent(this.#pool, random) as SearchCandidate);
+      strategy === 'greedy'
+        ? this.#current
+        : pickParent(contenders(this.#pool.filter((c) => !this.#superseded.has(c.id))), random);
     const slot = this.#context.targets[round % this.#context.targets.length] as PromptSlot;
     const parentMini = this.#spend(await evaluator.evaluate(parent, 'minibatch', miniCases, keyOf));
     const parentText = parent.prompts[slot.address] ?? slot.text;
@@ -238,6 +258,8 @@ class Search {
     };
     this.#pool.push(validated);
     if (strategy === 'greedy') this.#current = validated;
+    // It won its minibatch; unless validation shows it clearly worse, it supersedes its parent.
+    if (!clearlyWorse(validated, parent)) this.#superseded.add(parent.id);
     this.#record({
       ...shown,
       status: 'validated',
@@ -262,10 +284,7 @@ class Search {
   }
 
   #end(stopReason: string): SearchOutcome {
-    const best =
-      this.#context.strategy === 'greedy'
-        ? this.#current
-        : (bestCandidate(this.#pool) as SearchCandidate);
+    const best = this.#context.strategy === 'greedy' ? this.#current : bestCandidate(this.#pool);
     return { pool: this.#pool, events: this.#events, best, stopReason };
   }
 }
