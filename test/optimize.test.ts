@@ -214,6 +214,20 @@ describe('dify-autoopt optimize on the simulator', () => {
     expect(json.runs_used).toBeLessThanOrEqual(600);
   }, 90_000);
 
+  it('Ctrl-C in the CLI: stops cleanly, deletes the sandbox, prints the resume command', async () => {
+    const { dir, file } = exampleConfig({ 'workflows.0.simulator.behaviour.latency_ms': 40 });
+    const first = cli(['optimize', '-c', file, '-o', join(dir, 'out')], dir);
+    await until(() => /c2 \(/.test(first.output()), 40_000);
+    first.kill('SIGINT');
+    const stopped = await first.done;
+    expect(stopped.code).toBe(130);
+    const id = /optimization (\S+)/.exec(stopped.out)?.[1];
+    expect(stopped.err).toContain(
+      `interrupted: resume with dify-autoopt optimize -c ${file} --resume ${id!}`,
+    );
+    expect(stopped.err).not.toContain('a sandbox copy was left');
+  }, 60_000);
+
   it('applies an accepted pick to the app, and refuses when the app was edited since the export', async () => {
     rig = await optimizeRig();
     const outcome = await optimize(options(rig));

@@ -56,4 +56,20 @@ describe('checkRunBudget', () => {
         'a budget of 239 runs cannot buy the baseline (100 runs), the held-out proof (80) and three full validations (60): it needs at least 240',
     });
   });
+
+  it('counts the time of an earlier session, weighs what an evaluation will take, and can ignore time when replaying', () => {
+    let now = 1000;
+    const budget = new Budget(
+      { runs: 100, proposerCalls: 10, maxCost: 1, timeMs: 60_000 },
+      { now: () => now, elapsedMs: 50_000 },
+    );
+    expect(budget.elapsedMs).toBe(50_000);
+    expect(budget.affords({ runs: 10, ms: 9_999 })).toBe(true);
+    expect(budget.affords({ runs: 10, ms: 10_000 })).toBe(false);
+    now += 10_000;
+    expect(budget.exhausted()).toBe('the time budget is spent');
+    expect(budget.affords({ runs: 10 })).toBe(false);
+    expect(budget.affords({ runs: 10 }, { ignoreTime: true })).toBe(true);
+    expect(budget.affords({ runs: 101 }, { ignoreTime: true })).toBe(false);
+  });
 });

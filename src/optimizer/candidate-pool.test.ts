@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bestCandidate,
+  contenders,
   meanScore,
   paretoFront,
   pickParent,
@@ -51,5 +52,22 @@ describe('the candidate pool', () => {
     expect(bestCandidate([a, candidate('twin', [1, 0, 0, 0.5])]).id).toBe('a');
     expect(bestCandidate([d, candidate('better', [0, 0, 1, 1], 99)]).id).toBe('better');
     expect(() => bestCandidate([])).toThrow(RangeError);
+  });
+
+  it('keeps as contenders the candidates within one standard error of the best mean', () => {
+    const n = (id: string, passes: number, of = 20): Candidate =>
+      candidate(
+        id,
+        Array.from({ length: of }, (_, i) => (i < passes ? 1 : 0)),
+      );
+    // Best 0.75 of 20: the standard error is √(0.75·0.25/20) ≈ 0.097, so 0.65 is just out.
+    const pool = [n('best', 15), n('near', 14), n('edge', 13), n('far', 12), n('tiny', 1)];
+    expect(contenders(pool).map((c) => c.id)).toEqual(['best', 'near']);
+    // At 100%, the error is at least 1/n.
+    expect(
+      contenders([n('all', 20), n('one-less', 19), n('two-less', 18)]).map((c) => c.id),
+    ).toEqual(['all', 'one-less']);
+    expect(contenders([n('a', 5, 4)]).map((c) => c.id)).toEqual(['a']);
+    expect(contenders([])).toEqual([]);
   });
 });
