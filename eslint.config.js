@@ -19,7 +19,17 @@ const layers = {
   simulator: ['core'],
   run: ['core', 'stats', 'executor', 'dify', 'config', 'assertions', 'store', 'queue'],
   report: ['core', 'stats', 'run', 'store', 'assertions'],
-  optimizer: ['core', 'stats', 'executor', 'run', 'dify', 'config', 'store', 'assertions', 'report'],
+  optimizer: [
+    'core',
+    'stats',
+    'executor',
+    'run',
+    'dify',
+    'config',
+    'store',
+    'assertions',
+    'report',
+  ],
   cli: [
     'core',
     'stats',

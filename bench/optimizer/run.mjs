@@ -93,7 +93,13 @@ const APPS = {
     proposer: {},
   },
 };
-const PROPOSER = { skill: 0.6, noise: 0.2, drop_reference_rate: 0.05, prose_rate: 0.05, empty_rate: 0.02 };
+const PROPOSER = {
+  skill: 0.6,
+  noise: 0.2,
+  drop_reference_rate: 0.05,
+  prose_rate: 0.05,
+  empty_rate: 0.02,
+};
 
 /** One optimization: its true held-out gain and what it spent. */
 async function once(appName, strategy, seed) {
@@ -108,7 +114,10 @@ async function once(appName, strategy, seed) {
         api_key: 'app-bench',
         dataset,
         assert: [{ type: 'regex', value: ': resolved$' }],
-        simulator: { dsl: app.dsl, behaviour: { latency_ms: 0, task: { input: 'kind', ...app.task } } },
+        simulator: {
+          dsl: app.dsl,
+          behaviour: { latency_ms: 0, task: { input: 'kind', ...app.task } },
+        },
       },
     ],
     optimization: {
@@ -126,7 +135,14 @@ async function once(appName, strategy, seed) {
   const workflow = loaded.config.workflows[0];
   const resolved = await resolveSimulatorConfig(
     {
-      apps: [{ id: appName, api_key: 'app-bench', dsl: app.dsl, behaviour: workflow.simulator.behaviour }],
+      apps: [
+        {
+          id: appName,
+          api_key: 'app-bench',
+          dsl: app.dsl,
+          behaviour: workflow.simulator.behaviour,
+        },
+      ],
       seed: seed * 101 + 3,
       proposer: { ...PROPOSER, ...app.proposer },
     },
@@ -143,26 +159,48 @@ async function once(appName, strategy, seed) {
       minibatch: 4,
       heldoutRepeats: 2,
     });
-    const kinds = [...new Map(cases.heldout.map((c) => [c.caseIndex, String(c.inputs.kind)])).values()];
+    const kinds = [
+      ...new Map(cases.heldout.map((c) => [c.caseIndex, String(c.inputs.kind)])).values(),
+    ];
     if (strategy === 'none')
-      return { gain: 0, accepted: false, proven: false, runs: 100, calls: 0, ms: 0, altered: 0, bestGain: 0 };
+      return {
+        gain: 0,
+        accepted: false,
+        proven: false,
+        runs: 100,
+        calls: 0,
+        ms: 0,
+        altered: 0,
+        bestGain: 0,
+      };
     const outcome = await optimize({
       loaded,
       store,
       toolVersion: 'bench',
       overrides: { strategy, seed },
       proposer: new ProposerRunner(
-        new OpenAiProposer({ baseUrl: `${sim.url}/v1`, model: 'sim', temperature: 0.7, timeoutMs: 30_000 }),
+        new OpenAiProposer({
+          baseUrl: `${sim.url}/v1`,
+          model: 'sim',
+          temperature: 0.7,
+          timeoutMs: 30_000,
+        }),
         { maxAttempts: 3, backoff: 0.05, timeout: 30 },
       ),
-      console: { baseUrl: sim.url, email: resolved.config.console.email, password: resolved.config.console.password },
+      console: {
+        baseUrl: sim.url,
+        email: resolved.config.console.email,
+        password: resolved.config.console.password,
+      },
       signal: new AbortController().signal,
     });
     const truth = (prompts) => {
       const patched = outcome.source.clone();
       patchPrompts(patched, prompts);
       const texts = promptTexts(new SimDsl(patched.toString()));
-      return kinds.reduce((sum, kind) => sum + taskProbability(model, texts, kind), 0) / kinds.length;
+      return (
+        kinds.reduce((sum, kind) => sum + taskProbability(model, texts, kind), 0) / kinds.length
+      );
     };
     const before = truth({});
     const bestGain = truth(outcome.search.best.prompts) - before;
@@ -233,7 +271,12 @@ async function scenario(appName, strategies, seeds) {
 
 const started = performance.now();
 const only = process.env.BENCH_APPS?.split(',');
-const STRATEGIES = process.env.BENCH_STRATEGIES?.split(',') ?? ['reflective', 'random', 'greedy', 'none'];
+const STRATEGIES = process.env.BENCH_STRATEGIES?.split(',') ?? [
+  'reflective',
+  'random',
+  'greedy',
+  'none',
+];
 for (const app of ['single', 'multi', 'drops'])
   if (only === undefined || only.includes(app)) await scenario(app, STRATEGIES, SEEDS);
 if (only === undefined || only.includes('nobetter')) {
@@ -241,7 +284,9 @@ if (only === undefined || only.includes('nobetter')) {
   await scenario('nobetter', ['random', 'greedy'], Math.min(FA_SEEDS, 30));
 }
 
-console.log(`\nbench:optimizer — budget 600 runs, held-out 40 cases × 2, validation 20, minibatch 4; ${SEEDS} seeds per app (${FA_SEEDS} on nobetter)`);
+console.log(
+  `\nbench:optimizer — budget 600 runs, held-out 40 cases × 2, validation 20, minibatch 4; ${SEEDS} seeds per app (${FA_SEEDS} on nobetter)`,
+);
 console.log('true held-out gain of what was applied, in points (0 when nothing was applied)\n');
 console.log(
   'app       strategy    seeds  gain mean  sd     min     proven≥20  accepted  runs(max)   calls  wall s  best-candidate gain',
@@ -252,11 +297,24 @@ for (const r of rows) {
   );
 }
 const ref = (app) => rows.find((r) => r.app === app && r.strategy === 'reflective');
-const lead = ['single', 'multi', 'drops'].filter((app) => ref(app) !== undefined && rows.some((r) => r.app === app && r.strategy === 'greedy')).map((app) => {
-  const others = rows.filter((r) => r.app === app && (r.strategy === 'random' || r.strategy === 'greedy'));
-  return `${app} +${pts(ref(app).mean - Math.max(...others.map((r) => r.mean)))}`;
-});
+const lead = ['single', 'multi', 'drops']
+  .filter(
+    (app) => ref(app) !== undefined && rows.some((r) => r.app === app && r.strategy === 'greedy'),
+  )
+  .map((app) => {
+    const others = rows.filter(
+      (r) => r.app === app && (r.strategy === 'random' || r.strategy === 'greedy'),
+    );
+    return `${app} +${pts(ref(app).mean - Math.max(...others.map((r) => r.mean)))}`;
+  });
 console.log(`\nreflective ahead of the better baseline: ${lead.join(', ')} points`);
-console.log(`false acceptance on nobetter: ${rows.filter((r) => r.app === 'nobetter').map((r) => `${r.strategy} ${(r.accepted * 100).toFixed(1)}% of ${r.seeds}`).join(', ')}`);
-console.log(`candidates run with altered references: ${totals.altered}; optimizations over the run budget: ${totals.overBudget}`);
+console.log(
+  `false acceptance on nobetter: ${rows
+    .filter((r) => r.app === 'nobetter')
+    .map((r) => `${r.strategy} ${(r.accepted * 100).toFixed(1)}% of ${r.seeds}`)
+    .join(', ')}`,
+);
+console.log(
+  `candidates run with altered references: ${totals.altered}; optimizations over the run budget: ${totals.overBudget}`,
+);
 console.log(`total wall ${((performance.now() - started) / 1000).toFixed(0)} s`);
