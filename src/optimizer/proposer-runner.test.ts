@@ -74,4 +74,39 @@ describe('the proposer runner', () => {
       ),
     ).rejects.toThrow('stop');
   });
+
+  it('waits its backoff on the clock it is given, and passes the signal to the endpoint', async () => {
+    const timers: (() => void)[] = [];
+    const clock = {
+      now: () => 0,
+      setTimer: (callback: () => void) => {
+        timers.push(callback);
+        setImmediate(callback);
+        return {};
+      },
+      clearTimer: () => undefined,
+    };
+    const flaky = scripted(new ProposerError('E_PROPOSER_HTTP', '503'));
+    // A 100 s backoff: only the given clock makes this end at once.
+    const runner = new ProposerRunner(
+      flaky,
+      { maxAttempts: 2, backoff: 100, timeout: 1000 },
+      { clock, random: () => 0.5 },
+    );
+    expect((await runner.ask([])).content).toBe('x');
+    expect(timers.length).toBeGreaterThan(0);
+    let seen: AbortSignal | undefined;
+    const watching: Proposer = {
+      model: 'm',
+      ask: (_m, options = {}) => {
+        seen = options.signal;
+        return Promise.resolve(REPLY);
+      },
+    };
+    await new ProposerRunner(watching, { maxAttempts: 1, backoff: 0, timeout: 5 }).ask(
+      [],
+      new AbortController().signal,
+    );
+    expect(seen).toBeInstanceOf(AbortSignal);
+  });
 });

@@ -11,7 +11,15 @@ import type { CaseRun, Evaluation, EvaluationSet, Evaluator } from './evaluator.
 import { Journal } from './journal.js';
 import type { Proposer, ProposerMessage, ProposerReply } from './proposer.js';
 import { ProposerRunner } from './proposer-runner.js';
-import { search, type SearchCandidate, type SearchContext, type Strategy } from './search.js';
+import {
+  evaluationMean,
+  promptTokens,
+  scoreMap,
+  search,
+  type SearchCandidate,
+  type SearchContext,
+  type Strategy,
+} from './search.js';
 
 const SLOT: PromptSlot = {
   address: 'llm.system',
@@ -44,6 +52,9 @@ function planned(index: number): PlannedCase {
  */
 class FakeEvaluator {
   readonly log: { candidate: string; set: EvaluationSet; runs: number }[] = [];
+  /** Candidates whose validation fails every case, whatever their prompt. */
+  readonly failValidation = new Set<string>();
+  msPerRun = 1;
   seq = 0;
   evaluate(
     candidate: { readonly id: string; readonly prompts: Readonly<Record<string, string>> },
@@ -53,7 +64,9 @@ class FakeEvaluator {
   ): Promise<Evaluation> {
     const text = candidate.prompts[SLOT.address] ?? SLOT.text;
     const scores: Record<string, number[]> = {};
-    for (const c of cases) scores[keyOf(c)] = [text.includes(String(c.inputs.kind)) ? 1 : 0];
+    const forced = set === 'validation' && this.failValidation.has(candidate.id);
+    for (const c of cases)
+      scores[keyOf(c)] = [!forced && text.includes(String(c.inputs.kind)) ? 1 : 0];
     this.log.push({ candidate: candidate.id, set, runs: cases.length });
     this.seq += 1;
     return Promise.resolve({
@@ -63,7 +76,7 @@ class FakeEvaluator {
       scores,
       runs: cases.length,
       cost: 0.01,
-      ms: 1,
+      ms: this.msPerRun * cases.length,
     });
   }
   caseRuns(evaluation: Evaluation, cases: readonly PlannedCase[]): CaseRun[] {
@@ -128,12 +141,15 @@ function context(
   store.createOptimization({ id: 'o1', workflowId: 'w', strategy, settings: {} });
   const evaluator = overrides.evaluator ?? new FakeEvaluator();
   const proposer = overrides.proposer ?? new KindProposer();
-  const budget = new Budget({
-    runs: overrides.runs ?? 200,
-    proposerCalls: overrides.calls ?? 40,
-    maxCost: 100,
-    timeMs: 1e9,
-  });
+  const budget = new Budget(
+    {
+      runs: overrides.runs ?? 200,
+      proposerCalls: overrides.calls ?? 40,
+      maxCost: 100,
+      timeMs: overrides.timeMs ?? 1e9,
+    },
+    overrides.now === undefined ? {} : { now: overrides.now },
+  );
   const train = Array.from({ length: 16 }, (_, i) => planned(i));
   const validation = Array.from({ length: 8 }, (_, i) => planned(100 + i));
   return {
@@ -270,5 +286,102 @@ describe('the search', () => {
       outcome.events.map((e) => [e.id, e.status, e.text]),
     );
     expect(again.asked).toHaveLength(0);
+  });
+
+  it('builds on its children: a child not clearly worse supersedes its parent, a clearly worse one does not', async () => {
+    const { context: ctx } = context('reflective');
+    const outcome = await search(baseline, ctx);
+    const validated = outcome.events.filter((e) => e.status === 'validated');
+    // Every child here is better, so each new proposal starts from the newest.
+    for (let i = 1; i < validated.length; i += 1)
+      expect(validated[i]?.parent).toBe(validated[i - 1]?.id);
+    const evaluator = new FakeEvaluator();
+    evaluator.failValidation.add('c1');
+    const half: SearchCandidate = {
+      ...baseline,
+      scores: new Map([...baseline.scores].map(([k], i) => [k, i % 2])),
+    };
+    const worse = await search(half, context('reflective', { evaluator }).context);
+    expect(worse.events[0]).toMatchObject({ id: 'c1', status: 'validated', validation: 0 });
+    // c1 validated clearly worse than c0 (0 against 0.5): c0 is still the parent.
+    expect(worse.events[1]?.parent).toBe('c0');
+    expect(worse.best.id).not.toBe('c1');
+  });
+
+  it('greedy keeps its last minibatch winner, even one that validates worse', async () => {
+    const evaluator = new FakeEvaluator();
+    evaluator.failValidation.add('c1');
+    const outcome = await search(baseline, context('greedy', { evaluator, runs: 60 }).context);
+    expect(outcome.events.map((e) => [e.id, e.parent])).toEqual([
+      ['c1', 'c0'],
+      ['c2', 'c1'],
+    ]);
+    expect(outcome.best.id).toBe('c2');
+  });
+
+  it('drops a child that only ties its parent on the minibatch, and one already tried', async () => {
+    const proposer = new KindProposer();
+    const same = (user: string) =>
+      `Same.\n\`\`\`\n${/Current text:\n(`{3,})\n([\s\S]*?)\n\1/.exec(user)?.[2] ?? ''} again\n\`\`\``;
+    proposer.replies = [same, same, same];
+    const { context: ctx, evaluator } = context('reflective', { proposer, runs: 100 });
+    const outcome = await search(baseline, ctx);
+    expect(outcome.events[0]).toMatchObject({
+      id: 'c1',
+      status: 'lost-minibatch',
+      reason: 'did not beat its parent on the minibatch',
+      reasoning: 'Same.',
+      parentMinibatch: 0,
+      childMinibatch: 0,
+    });
+    expect(evaluator.log.filter((l) => l.candidate === 'c1').map((l) => l.set)).toEqual([
+      'minibatch',
+    ]);
+    // The same text again: refused as tried, asked once more.
+    expect(outcome.events[1]).toMatchObject({
+      id: 'c2',
+      status: 'refused',
+      reason: 'refused twice: the new text is one already tried',
+    });
+  });
+
+  it('starts no round its estimated time cannot finish', async () => {
+    const evaluator = new FakeEvaluator();
+    // 50 ms a run: a round of 2×4 + 8 runs and 16 kept back is 1.6 s, over the 1.5 s left.
+    evaluator.msPerRun = 50;
+    const outcome = await search(
+      baseline,
+      context('reflective', { evaluator, timeMs: 1500, now: () => 0 }).context,
+    );
+    expect(outcome.events).toHaveLength(1);
+    expect(outcome.stopReason).toBe(
+      'what is left of the budget cannot buy another proposal and its validation',
+    );
+    const spent = context('reflective');
+    spent.budget.spend({ runs: 200 });
+    expect((await search(baseline, spent.context)).stopReason).toBe(
+      'the run budget (200) is spent',
+    );
+  });
+
+  it('scores evaluations and counts prompt tokens', () => {
+    const evaluation: Evaluation = {
+      seq: 0,
+      candidateId: 'c',
+      set: 'validation',
+      scores: { a: [1, 0], b: [1, 1], c: [] },
+      runs: 4,
+      cost: 0,
+      ms: 0,
+    };
+    expect(evaluationMean(evaluation)).toBeCloseTo(0.5, 12);
+    expect(evaluationMean({ ...evaluation, scores: {} })).toBe(0);
+    expect([...scoreMap(evaluation)]).toEqual([
+      ['a', 0.5],
+      ['b', 1],
+      ['c', 0],
+    ]);
+    expect(promptTokens([SLOT], {})).toBe(6);
+    expect(promptTokens([SLOT, { ...SLOT, address: 'x' }], { x: 'abcdefghi' })).toBe(9);
   });
 });
