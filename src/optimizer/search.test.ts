@@ -134,6 +134,8 @@ function context(
     calls?: number;
     proposer?: KindProposer;
     evaluator?: FakeEvaluator;
+    timeMs?: number;
+    now?: () => number;
   } = {},
 ): { context: SearchContext; evaluator: FakeEvaluator; proposer: KindProposer; budget: Budget } {
   store = RunStore.open(join(mkdtempSync(join(tmpdir(), 'search-')), 'runs.db'));
