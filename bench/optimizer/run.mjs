@@ -305,9 +305,10 @@ const lead = ['single', 'multi', 'drops']
     const others = rows.filter(
       (r) => r.app === app && (r.strategy === 'random' || r.strategy === 'greedy'),
     );
-    return `${app} +${pts(ref(app).mean - Math.max(...others.map((r) => r.mean)))}`;
+    const lead = ref(app).mean - Math.max(...others.map((r) => r.mean));
+    return `${app} ${lead >= 0 ? '+' : ''}${pts(lead)}`;
   });
-console.log(`\nreflective ahead of the better baseline: ${lead.join(', ')} points`);
+console.log(`\nreflective against the better baseline: ${lead.join(', ')} points`);
 console.log(
   `false acceptance on nobetter: ${rows
     .filter((r) => r.app === 'nobetter')
