@@ -70,7 +70,7 @@ beforeAll(async () => {
   expect(
     await main(['node', 'x', 'run', '-c', file, '--quiet'], first.io),
     first.err.join('\n'),
-  ).toBe(ExitCode.Ok);
+  ).toBe(ExitCode.Failed);
   // Run 2: the second case now expects Rome, so it regresses.
   writeConfig(['hello', 'Rome', 'Paris']);
   const second = io();

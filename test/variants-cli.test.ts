@@ -16,7 +16,11 @@ describe('dify-autoopt run with variants, end to end', () => {
       ['run', '-c', 'variants.yaml', '--no-progress', ...reports.flatMap((r) => ['-o', r])],
       dir,
     ).done;
-    expect(exit.code, exit.err).toBe(0);
+    // The current prompts fail every case: a test tool's exit 1, and why on screen.
+    expect(exit.code, exit.err).toBe(1);
+    expect(exit.err).toContain('12 of 36 cases did not pass');
+    expect(exit.out).toContain('failures: 12\n  12 × assertion courteous opening failed');
+    expect(exit.out).toMatch(/support:[0-9a-f]{12} \[current\]: courteous opening: /);
     expect(exit.out).toContain('variants of support:');
     expect(exit.out).toMatch(/current\s+\d+\/12 passed .*\(95% CI .*\)\s+baseline/);
     expect(exit.out).toMatch(

@@ -184,6 +184,18 @@ function registerRun(program: Command, cli: Cli): void {
     )
     .option('--no-progress', 'no live progress')
     .option('--quiet', 'print nothing but errors')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit codes:',
+        '  0    every case passed (or the pass rate met --fail-under)',
+        '  1    some case failed or errored, the pass rate is under --fail-under, or Dify stopped the run',
+        '  2    bad input: a configuration error, an unknown run, a bad option',
+        '  3    nothing ran: no case, or --filter matched none',
+        '  130  interrupted (Ctrl-C); the resume command is printed',
+      ].join('\n'),
+    )
     .action(
       async (options: {
         config: string;

@@ -63,8 +63,10 @@ export function isGraded(config: Config): boolean {
 }
 
 /**
- * What to say on standard error when a run ended early: why, how to resume, the sandboxes kept;
- * and the run's exit code (0, 1 stopped or under `failUnder`, 130 interrupted).
+ * What to say on standard error when a run ended: why it stopped, how to resume, the sandboxes
+ * kept, what did not pass; and the run's exit code, as a test tool's: 0 every case passed (or
+ * the pass rate met `--fail-under`), 1 some case failed or errored (under `--fail-under`, or a
+ * run Dify stopped), 3 nothing ran (no case, or a filter that matched none), 130 interrupted.
  */
 export function ending(
   summary: SuiteSummary,
@@ -84,13 +86,32 @@ export function ending(
     if (summary.sandboxes.length > 0 && !options.simulated)
       lines.push(`delete it with: ${cleanCommandLine(summary.runId, options.config)}`);
   }
-  if (summary.status === 'interrupted') return { lines, code: 130 };
-  if (summary.status === 'stopped') return { lines, code: 1 };
-  if (options.failUnder !== undefined && summary.passRate < options.failUnder) {
+  if (summary.status === 'interrupted') return { lines, code: RUN_EXIT.interrupted };
+  if (summary.status === 'stopped') return { lines, code: RUN_EXIT.failed };
+  if (summary.total === 0) {
+    lines.push('nothing ran: the configuration (or --filter) gives no case');
+    return { lines, code: RUN_EXIT.nothingRan };
+  }
+  if (options.failUnder !== undefined) {
+    if (summary.passRate >= options.failUnder) return { lines, code: RUN_EXIT.passed };
     lines.push(
       `pass rate ${(summary.passRate * 100).toFixed(1)}% is under --fail-under ${(options.failUnder * 100).toFixed(1)}%`,
     );
-    return { lines, code: 1 };
+    return { lines, code: RUN_EXIT.failed };
   }
-  return { lines, code: 0 };
+  const notPassed = summary.total - summary.passed;
+  if (notPassed === 0) return { lines, code: RUN_EXIT.passed };
+  lines.push(
+    `${String(notPassed)} of ${String(summary.total)} cases did not pass (exit 1; --fail-under sets a pass rate to accept)`,
+  );
+  return { lines, code: RUN_EXIT.failed };
 }
+
+/** The exit codes of `run`. */
+export const RUN_EXIT = {
+  passed: 0,
+  failed: 1,
+  badInput: 2,
+  nothingRan: 3,
+  interrupted: 130,
+} as const;

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load-config.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import { RunProgress } from '../run/run-progress.js';
 import { runSuite } from '../run/run-suite.js';
+import { failureGroups, failureLines } from '../report/failure-summary.js';
 import { loadRunReport } from '../report/run-report.js';
 import { reportFormatOf } from '../report/write-report.js';
 import { RunStore } from '../store/run-store.js';
@@ -98,6 +99,12 @@ export async function runCommand(
         ? (report ?? loadRunReport(store, summary.runId, { compareWith: false }))
         : undefined;
       for (const line of summaryLines(summary, graded, files)) io.out(line);
+      // Why, on screen: the failures grouped by cause, the first of each, and where the rest are.
+      for (const line of failureLines(failureGroups(store.results(summary.runId)), {
+        runId: summary.runId,
+        store: loaded.config.store.path,
+      }))
+        io.out(line);
     }
     const end = ending(summary, {
       config: options.config,

@@ -76,7 +76,9 @@ describe('load', () => {
       if (rss !== undefined) samples.push({ atMs: Date.now() - started, rssMb: rss, stored });
     }
     const exit = await child.done;
-    expect(exit.code, exit.err).toBe(0);
+    // 5% of the runs fail for good (Dify says failed): a test tool's exit 1, with the count.
+    expect(exit.code, exit.err).toBe(1);
+    expect(exit.err).toMatch(/^\d+ of 10000 cases did not pass/m);
     runId ??= store.listRuns()[0]?.id;
     const byStatus = store.countByStatus(runId ?? '');
     const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
