@@ -119,7 +119,7 @@ describe('dify-autoopt run, end to end', () => {
     const first = await cli(['run', '-c', file, '--no-progress'], dir).done;
     // Some runs failed: exit 1, the failures on screen by cause; all passed after the retry: 0.
     expect(first.code).toBe(1);
-    expect(first.out).toMatch(/failures: \d+\n  \d+ × failed: E_DIFY_RUN_FAILED/);
+    expect(first.out).toMatch(/failures: \d+\n {2}\d+ × failed: E_DIFY_RUN_FAILED/);
     expect(first.out).toContain('all of them: dify-autoopt runs show');
     const store = storeOf('retry.yaml');
     const [run] = store.listRuns();

@@ -29,6 +29,17 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** `run --help`'s account of its exit codes. */
+const RUN_EXIT_HELP = [
+  '',
+  'Exit codes:',
+  '  0    every case passed (or the pass rate met --fail-under)',
+  '  1    some case failed or errored, the pass rate is under --fail-under, or Dify stopped the run',
+  '  2    bad input: a configuration error, an unknown run, a bad option',
+  '  3    nothing ran: no case, or --filter matched none',
+  '  130  interrupted (Ctrl-C); the resume command is printed',
+].join('\n');
+
 /** Exit codes of the CLI. */
 export const ExitCode = { Ok: 0, Failed: 1, BadInput: 2, Interrupted: 130 } as const;
 
@@ -184,18 +195,7 @@ function registerRun(program: Command, cli: Cli): void {
     )
     .option('--no-progress', 'no live progress')
     .option('--quiet', 'print nothing but errors')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Exit codes:',
-        '  0    every case passed (or the pass rate met --fail-under)',
-        '  1    some case failed or errored, the pass rate is under --fail-under, or Dify stopped the run',
-        '  2    bad input: a configuration error, an unknown run, a bad option',
-        '  3    nothing ran: no case, or --filter matched none',
-        '  130  interrupted (Ctrl-C); the resume command is printed',
-      ].join('\n'),
-    )
+    .addHelpText('after', RUN_EXIT_HELP)
     .action(
       async (options: {
         config: string;

@@ -21,7 +21,9 @@ function causeOf(result: ResultRecord): string {
   const failed = asArray(result.grades)
     .map((g) => asObject(g) ?? {})
     .filter((g) => g.pass !== true)
-    .map((g) => String(g.name ?? g.type ?? 'assertion'));
+    .map((g) =>
+      typeof g.name === 'string' ? g.name : typeof g.type === 'string' ? g.type : 'assertion',
+    );
   if (failed.length > 0) return `assertion ${failed.join(', ')} failed`;
   return result.status === 'succeeded' ? 'not passed' : result.status;
 }
