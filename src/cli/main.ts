@@ -12,6 +12,8 @@ const BAD_INPUT_CODES = new Set([
   'E_CONFIG_INVALID',
   'E_CONFIG_UNREADABLE',
   'E_RUN_NOT_FOUND',
+  'E_RESUME_MISMATCH',
+  'E_PORT_IN_USE',
   'E_REPORT_FORMAT',
   'E_ASSERTION_INVALID',
   'E_OPTIMIZE_CONFIG',
@@ -183,6 +185,7 @@ function registerRun(program: Command, cli: Cli): void {
     .option('--filter <text>', 'only cases whose id or workflow id contains this text')
     .option('--repeat <k>', 'run each case k times (overrides repeat)', integer(1))
     .option('--resume <run-id>', 'continue an interrupted run; finished cases are not run again')
+    .option('--force', "with --resume: add this configuration's cases the run does not have")
     .option(
       '--retry-errors <run-id>',
       'run again only the failed, timed-out and errored cases of a run',
@@ -203,6 +206,7 @@ function registerRun(program: Command, cli: Cli): void {
         filter?: string;
         repeat?: number;
         resume?: string;
+        force?: boolean;
         retryErrors?: string;
         failUnder?: number;
         output?: string[];
@@ -312,8 +316,36 @@ function strategy(value: string): 'reflective' | 'random' | 'greedy' {
   return value;
 }
 
+/** `runs delete` and `runs prune`: what the store keeps. */
+function registerRunsDeletion(runs: Command, cli: Cli): void {
+  const remove = async (
+    store: string,
+    which: { readonly ids: readonly string[] } | { readonly keep: number },
+  ): Promise<void> => {
+    const { deleteRuns } = await import('./runs-command.js');
+    const { lines, ok } = deleteRuns(store, which);
+    for (const line of lines) cli.io.out(line);
+    if (!ok) cli.exit(ExitCode.BadInput);
+  };
+  runs
+    .command('delete')
+    .description('delete runs and all they hold from the store')
+    .argument('<run-id...>')
+    .option('--store <file>', 'the run store', DEFAULT_STORE)
+    .action((ids: string[], options: { store: string }) => remove(options.store, { ids }));
+  runs
+    .command('prune')
+    .description('delete all but the newest runs')
+    .option('--keep <n>', 'how many of the newest runs to keep', integer(0), 50)
+    .option('--store <file>', 'the run store', DEFAULT_STORE)
+    .action((options: { keep: number; store: string }) =>
+      remove(options.store, { keep: options.keep }),
+    );
+}
+
 function registerRuns(program: Command, cli: Cli): void {
   const runs = program.command('runs').description('read the run store');
+  registerRunsDeletion(runs, cli);
   runs
     .command('list')
     .description('the latest runs')

@@ -1,5 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { resolve } from 'node:path';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import { RunProgress } from '../run/run-progress.js';
@@ -21,6 +21,7 @@ export interface RunCommandOptions {
   readonly filter?: string;
   readonly repeat?: number;
   readonly resume?: string;
+  readonly force?: boolean;
   readonly retryErrors?: string;
   readonly failUnder?: number;
   /** Report files, each format from its extension. */
@@ -33,6 +34,14 @@ interface Io {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly isTty: boolean;
+}
+
+/** The JSONL report streamed during the run, if one is asked for; its folder made if missing. */
+function openJsonl(outputs: readonly string[]): WriteStream | undefined {
+  const streamed = outputs.find((file) => reportFormatOf(file) === 'jsonl');
+  if (streamed === undefined) return undefined;
+  mkdirSync(dirname(resolve(streamed)), { recursive: true });
+  return createWriteStream(streamed, { flags: 'w' });
 }
 
 /**
@@ -55,9 +64,7 @@ export async function runCommand(
   const progress = new RunProgress();
   // JSONL: one line per result the moment it is stored, so a report exists during the run;
   // rewritten complete and in case order when the run ends.
-  const streamed = outputs.find((file) => reportFormatOf(file) === 'jsonl');
-  const jsonl: WriteStream | undefined =
-    streamed === undefined ? undefined : createWriteStream(streamed, { flags: 'w' });
+  const jsonl = openJsonl(outputs);
   let display: ProgressDisplay | undefined;
   try {
     if (!options.quiet) {
@@ -80,6 +87,7 @@ export async function runCommand(
       filter: options.filter,
       repeat: options.repeat,
       resume: options.resume,
+      force: options.force,
       retryErrors: options.retryErrors,
       signal,
       progress,

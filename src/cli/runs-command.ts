@@ -71,3 +71,42 @@ export function showRun(storePath: string, runId: string, out: (line: string) =>
     store.close();
   }
 }
+
+/**
+ * `runs delete <id>…` and `runs prune --keep N`: deletes runs from the store, the oldest first
+ * for prune; a run that left a sandbox copy in the console is kept (its record is what `runs
+ * clean` deletes it by). Returns the lines to print and whether every named run was found.
+ */
+export function deleteRuns(
+  storePath: string,
+  which: { readonly ids: readonly string[] } | { readonly keep: number },
+): { readonly lines: string[]; readonly ok: boolean } {
+  const store = RunStore.open(resolve(storePath));
+  try {
+    const runs =
+      'ids' in which
+        ? which.ids.map((id) => store.getRun(id) ?? id)
+        : store.listRuns(Number.MAX_SAFE_INTEGER).slice(which.keep);
+    const lines: string[] = [];
+    let ok = true;
+    for (const run of runs) {
+      if (typeof run === 'string') {
+        lines.push(`no run ${run} in the run store`);
+        ok = false;
+        continue;
+      }
+      if (store.sandboxes(run.id).some((s) => s.deletedAt === null)) {
+        lines.push(
+          `kept run ${run.id}: it left a sandbox copy in the console; first ${cleanCommandLine(run.id, run.configFile ?? '<config>')}`,
+        );
+        continue;
+      }
+      store.deleteRun(run.id);
+      lines.push(`deleted run ${run.id}`);
+    }
+    if (lines.length === 0) lines.push('nothing to delete');
+    return { lines, ok };
+  } finally {
+    store.close();
+  }
+}

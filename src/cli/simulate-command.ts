@@ -1,3 +1,4 @@
+import { AutoOptError } from '../core/autoopt-error.js';
 import { loadSimulatorConfig } from '../simulator/simulator-config.js';
 import { DifySimulator } from '../simulator/simulator-server.js';
 
@@ -14,6 +15,14 @@ export async function runSimulate(
     config,
     port: options.port,
     host: options.host,
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new AutoOptError(
+        'E_PORT_IN_USE',
+        `port ${String(options.port)} on ${options.host} is in use: choose another with -p (0: any free port)`,
+        { cause: error },
+      );
+    throw error;
   });
   out(
     `Dify simulator on ${simulator.url} (public API ${simulator.apiBase}, console ${simulator.url}/console/api)`,

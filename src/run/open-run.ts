@@ -5,13 +5,13 @@ import type { RunStore } from '../store/run-store.js';
 import { ENDED_STATUSES } from '../store/result-facts.js';
 import { filterCases, type CaseList } from './case-list.js';
 import { caseRecordOf } from './planned-case.js';
-import { RunNotFoundError } from './run-not-found-error.js';
+import { ResumeMismatchError, RunNotFoundError } from './run-not-found-error.js';
 
 /** Whether a run starts anew, or continues a stored one. */
 export type Continuation =
   | { readonly kind: 'new'; readonly toolVersion: string }
   /** What ended is not run again. */
-  | { readonly kind: 'resume'; readonly runId: string }
+  | { readonly kind: 'resume'; readonly runId: string; readonly force?: boolean }
   /** Only the cases that failed, timed out or errored run again. */
   | { readonly kind: 'retry-errors'; readonly runId: string };
 
@@ -29,6 +29,31 @@ const FAILURES = ['failed', 'timeout', 'error'] as const;
 export function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * Refuses to resume a run with the cases of another configuration (they would merge into one
+ * run): every case the configuration gives must be one of the run's.
+ * @throws ResumeMismatchError (`E_RESUME_MISMATCH`) saying how many are not, and `--force`.
+ */
+function checkSameSuite(
+  store: RunStore,
+  runId: string,
+  groups: readonly CaseList[],
+  file: string,
+): void {
+  const stored = new Set(store.cases(runId).map((c) => c.caseId));
+  let foreign = 0;
+  let total = 0;
+  for (const group of groups)
+    for (const c of group) {
+      total += 1;
+      if (!stored.has(c.caseId)) foreign += 1;
+    }
+  if (foreign > 0)
+    throw new ResumeMismatchError(
+      `run ${runId} was not made from this configuration (${file}): ${String(foreign)} of its ${String(total)} cases are not in the run's ${String(stored.size)}; resume with the configuration it was made from, or --force to add them`,
+    );
 }
 
 /**
@@ -55,6 +80,8 @@ export function openRun(
       toolVersion: how.toolVersion,
     });
   } else {
+    if (how.kind === 'resume' && how.force !== true)
+      checkSameSuite(store, runId, groups, loaded.file);
     store.setRunStatus(runId, 'running');
   }
   // Records made one at a time as the store takes them: a large run never holds them all.

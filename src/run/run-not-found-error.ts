@@ -6,3 +6,10 @@ export class RunNotFoundError extends AutoOptError {
     super('E_RUN_NOT_FOUND', `no run ${runId} in the run store`);
   }
 }
+
+/** A run resumed with another configuration's cases: refused unless forced. */
+export class ResumeMismatchError extends AutoOptError {
+  constructor(message: string) {
+    super('E_RESUME_MISMATCH', message);
+  }
+}

@@ -46,6 +46,8 @@ export interface RunSuiteOptions {
   readonly repeat?: number | undefined;
   /** Continues this run: what finished is not run again. */
   readonly resume?: string | undefined;
+  /** Resumes even with cases the run does not have (another configuration's). */
+  readonly force?: boolean | undefined;
   /** Runs again the cases of this run that failed, timed out or errored. */
   readonly retryErrors?: string | undefined;
   /** Ctrl-C: no new case starts, Dify runs in flight are stopped, finished results kept. */
@@ -60,7 +62,8 @@ export interface RunSuiteOptions {
 }
 
 function continuation(options: RunSuiteOptions): Continuation {
-  if (options.resume !== undefined) return { kind: 'resume', runId: options.resume };
+  if (options.resume !== undefined)
+    return { kind: 'resume', runId: options.resume, force: options.force === true };
   if (options.retryErrors !== undefined)
     return { kind: 'retry-errors', runId: options.retryErrors };
   return { kind: 'new', toolVersion: options.toolVersion };
@@ -133,8 +136,16 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
     { now: started },
   );
   options.progress?.begin(opened.total);
-  const { stopReason, storeFailure, targets } = await execute(options, prepared, opened, session);
   const { runId } = opened;
+  let execution: Execution;
+  try {
+    execution = await execute(options, prepared, opened, session);
+  } catch (error) {
+    // Whatever ends a run early (a first call that cannot reach Dify, say) leaves it final.
+    markStopped(store, runId, error);
+    throw error;
+  }
+  const { stopReason, storeFailure, targets } = execution;
   if (storeFailure !== undefined) throw withResumeHint(storeFailure, store, runId);
   const interrupted = options.signal?.aborted === true;
   const status: RunState =
@@ -273,6 +284,17 @@ async function runGroups(
     stopReason ??= outcome.stopReason;
   }
   return stopReason;
+}
+
+/** A run that an error ended, marked stopped with it (when the store still takes it). */
+function markStopped(store: RunStore, runId: string, error: unknown): void {
+  try {
+    store.setRunStatus(runId, 'stopped', {
+      reason: error instanceof Error ? error.message : String(error),
+    });
+  } catch {
+    // The store may be what failed; the results it took are kept either way.
+  }
 }
 
 /** The store's failure, marked on the run when the store still takes it, with how to resume. */

@@ -357,6 +357,11 @@ export class RunStore {
     return row === undefined ? undefined : runRecord(row);
   }
 
+  /** Deletes a run and all it holds (cases, results, events, sandboxes, its optimization). */
+  deleteRun(runId: string): boolean {
+    return this.#write(() => this.#sql('DELETE FROM runs WHERE id = ?').run(runId).changes > 0);
+  }
+
   /** Records the sandbox copy a run made of a workflow's app. */
   recordSandbox(sandbox: Omit<SandboxRecord, 'createdAt' | 'deletedAt'>): void {
     this.#write(() =>
