@@ -200,6 +200,13 @@ export abstract class ExecutorBase {
     if (typeof id !== 'string' || id === '') {
       throw new SchedulerError('E_MANIFEST_INVALID', 'the manifest needs a non-empty workflowId');
     }
+    const runId: unknown = manifest.runId;
+    if (runId !== undefined && (typeof runId !== 'string' || runId === '')) {
+      throw new SchedulerError(
+        'E_MANIFEST_INVALID',
+        'runId: must be a non-empty string when given (leave it out for one to be made)',
+      );
+    }
     const list: unknown = cases;
     if (!Array.isArray(list)) {
       throw new SchedulerError('E_MANIFEST_INVALID', 'the manifest needs a list of cases');

@@ -18,6 +18,7 @@ function result(
     status,
     output: undefined,
     error: undefined,
+    metadata: {},
     attempts: 1,
     timings: { queueWaitMs: 0, durationMs, totalMs: durationMs },
     tokens: undefined,

@@ -249,7 +249,8 @@ export class TaskPool {
       });
       this.#settings.onTaskEnd(task);
     } else {
-      this.#failed(task, classifyFailure(value), false);
+      // A task function's own timeout (a nested executor's, say) is a timeout too.
+      this.#failed(task, classifyFailure(value), value instanceof TaskTimeoutError);
     }
     this.#pump();
   }

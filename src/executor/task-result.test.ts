@@ -45,6 +45,7 @@ describe('createTaskResult', () => {
       timings: { queueWaitMs: 30, durationMs: 60, totalMs: 120 },
       tokens: 17,
       cost: 0.25,
+      metadata: {},
     });
   });
 

@@ -28,6 +28,8 @@ export interface TaskResult {
   readonly tokens: number | undefined;
   /** Cost the output reports in a numeric `cost` field, if any. */
   readonly cost: number | undefined;
+  /** The task's metadata, as its case gave it. */
+  readonly metadata: Readonly<Record<string, unknown>>;
 }
 
 function span(from: number | undefined, to: number | undefined): number | null {
@@ -70,5 +72,6 @@ export function createTaskResult(task: Task): TaskResult {
     },
     tokens: reported(task.output, 'tokens'),
     cost: reported(task.output, 'cost'),
+    metadata: task.metadata,
   };
 }

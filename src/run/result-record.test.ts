@@ -60,6 +60,7 @@ function result(status: TaskResult['status'], output?: CaseOutput): TaskResult {
     timings: { queueWaitMs: 1, durationMs: 50, totalMs: 60 },
     tokens: undefined,
     cost: undefined,
+    metadata: {},
   };
 }
 
