@@ -1,6 +1,6 @@
 // The HTML report opened in headless Chromium (Debian's `chromium`, installed by .ci/run): it
 // shows the stored numbers, draws its charts, works offline, and logs no console error.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +31,10 @@ async function inPage<T>(expression: string): Promise<T> {
 const quiet = { out: () => undefined, err: () => undefined };
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `this test opens the HTML report in Chromium, which is not at ${CHROMIUM}: install Debian's package (apt-get install chromium; .ci/run does), or set CHROMIUM_PATH`,
+    );
   dir = mkdtempSync(join(tmpdir(), 'html-'));
   sim = await startSimulator({
     apps: [

@@ -175,27 +175,7 @@ export class DifyClient {
   /** `GET /parameters`: the input form, to check inputs before a run. */
   async parameters(options: CallOptions = {}): Promise<DifyParameters> {
     const body = await this.#http.json('GET', '/parameters', undefined, options.signal);
-    const form = Array.isArray(body.user_input_form) ? body.user_input_form : [];
-    const inputs: DifyInputField[] = [];
-    for (const entry of form) {
-      const wrapper = asObject(entry);
-      const type = wrapper === undefined ? undefined : Object.keys(wrapper)[0];
-      const field = type === undefined ? undefined : asObject(wrapper?.[type]);
-      if (type === undefined || field === undefined) continue;
-      const options = Array.isArray(field.options)
-        ? field.options.filter((o): o is string => typeof o === 'string')
-        : undefined;
-      inputs.push({
-        type,
-        variable: asString(field.variable) ?? '',
-        label: asString(field.label) ?? '',
-        required: field.required === true,
-        default: field.default,
-        maxLength: numeric(field.max_length),
-        options,
-      });
-    }
-    return { inputs, raw: body };
+    return { inputs: inputFormOf(body), raw: body };
   }
 
   /** `POST /workflows/run` (or `/workflows/:workflowId/run`): runs the workflow. */
@@ -426,4 +406,29 @@ export class DifyClient {
 function parseInputs(value: unknown): Json {
   // The run detail may send its inputs as a JSON string.
   return asObject(typeof value === 'string' ? parseJson(value) : value) ?? {};
+}
+
+/** The input form of a `/parameters` answer (`user_input_form`), one field per variable. */
+export function inputFormOf(body: Readonly<Record<string, unknown>>): DifyInputField[] {
+  const form = Array.isArray(body.user_input_form) ? (body.user_input_form as unknown[]) : [];
+  const inputs: DifyInputField[] = [];
+  for (const entry of form) {
+    const wrapper = asObject(entry);
+    const type = wrapper === undefined ? undefined : Object.keys(wrapper)[0];
+    const field = type === undefined ? undefined : asObject(wrapper?.[type]);
+    if (type === undefined || field === undefined) continue;
+    const options = Array.isArray(field.options)
+      ? field.options.filter((o): o is string => typeof o === 'string')
+      : undefined;
+    inputs.push({
+      type,
+      variable: asString(field.variable) ?? '',
+      label: asString(field.label) ?? '',
+      required: field.required === true,
+      default: field.default,
+      maxLength: numeric(field.max_length),
+      options,
+    });
+  }
+  return inputs;
 }

@@ -18,7 +18,16 @@ export function validateInputs(
   form: readonly DifyInputField[],
 ): InputProblem[] {
   const problems: InputProblem[] = [];
+  const known = new Set(form.map((field) => field.variable));
   for (const c of cases) {
+    // A name the app does not have (a typo): Dify ignores it, and the input it meant is missing.
+    for (const name of Object.keys(c.inputs))
+      if (form.length > 0 && !known.has(name))
+        problems.push({
+          caseId: c.caseId,
+          variable: name,
+          message: `${name} is not one of the app's inputs (${[...known].join(', ')})`,
+        });
     for (const field of form) {
       const value = c.inputs[field.variable];
       const missing = value === undefined || value === null || value === '';
