@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { storePathOf } from '../config/store-location.js';
 import { loadConfig } from '../config/load-config.js';
 import { DifyConsoleClient } from '../dify/console-client.js';
 import { DifyError } from '../dify/dify-error.js';
@@ -17,7 +18,9 @@ export async function cleanCommand(
 ): Promise<number> {
   const loaded = await loadConfig(options.config);
   const { dify } = loaded.config;
-  const store = RunStore.open(resolve(options.store ?? loaded.config.store.path));
+  const store = RunStore.open(
+    options.store === undefined ? storePathOf(loaded) : resolve(options.store),
+  );
   try {
     if (store.getRun(options.runId) === undefined) {
       out(`no run ${options.runId} in ${store.path}`);

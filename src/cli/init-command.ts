@@ -41,7 +41,7 @@ execution:
   timeout_per_task: 120
   # stop: { max_failures: 20 }
 
-# store:
+# store:   # relative to the project's root (the folder with package.json or .git)
 #   path: .dify-autoopt/runs.db
 `;
 

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { defaultStorePath } from '../config/store-location.js';
 import { AutoOptError } from '../core/autoopt-error.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 // Commands load their modules when they run: start-up stays short, and `run` loads only what
@@ -13,6 +15,7 @@ const BAD_INPUT_CODES = new Set([
   'E_CONFIG_UNREADABLE',
   'E_RUN_NOT_FOUND',
   'E_RESUME_MISMATCH',
+  'E_NO_STORE',
   'E_PORT_IN_USE',
   'E_REPORT_FORMAT',
   'E_ASSERTION_INVALID',
@@ -23,9 +26,6 @@ const BAD_INPUT_CODES = new Set([
   'E_OPTIMIZE_BUDGET',
   'E_PROMPT_UNKNOWN',
 ]);
-
-// The store `runs` and `report` read when not told otherwise: the configuration's default.
-const DEFAULT_STORE = '.dify-autoopt/runs.db';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -41,6 +41,21 @@ const RUN_EXIT_HELP = [
   '  3    nothing ran: no case, or --filter matched none',
   '  130  interrupted (Ctrl-C); the resume command is printed',
 ].join('\n');
+
+/**
+ * The run store `runs` and `report` read: `--store`, else the project's (found from the current
+ * folder, as a run finds it from its configuration's).
+ * @throws AutoOptError (`E_NO_STORE`) when there is none yet, saying how one is made.
+ */
+function storeOf(option: string | undefined): string {
+  const path = option ?? defaultStorePath();
+  if (!existsSync(path))
+    throw new AutoOptError(
+      'E_NO_STORE',
+      `no run store at ${path} yet: dify-autoopt run -c <config> makes it (or pass --store <file>)`,
+    );
+  return path;
+}
 
 /** Exit codes of the CLI. */
 export const ExitCode = { Ok: 0, Failed: 1, BadInput: 2, Interrupted: 130 } as const;
@@ -331,15 +346,17 @@ function registerRunsDeletion(runs: Command, cli: Cli): void {
     .command('delete')
     .description('delete runs and all they hold from the store')
     .argument('<run-id...>')
-    .option('--store <file>', 'the run store', DEFAULT_STORE)
-    .action((ids: string[], options: { store: string }) => remove(options.store, { ids }));
+    .option('--store <file>', "the run store (default: the project's .dify-autoopt/runs.db)")
+    .action((ids: string[], options: { store?: string }) =>
+      remove(storeOf(options.store), { ids }),
+    );
   runs
     .command('prune')
     .description('delete all but the newest runs')
     .option('--keep <n>', 'how many of the newest runs to keep', integer(0), 50)
-    .option('--store <file>', 'the run store', DEFAULT_STORE)
-    .action((options: { keep: number; store: string }) =>
-      remove(options.store, { keep: options.keep }),
+    .option('--store <file>', "the run store (default: the project's .dify-autoopt/runs.db)")
+    .action((options: { keep: number; store?: string }) =>
+      remove(storeOf(options.store), { keep: options.keep }),
     );
 }
 
@@ -349,20 +366,21 @@ function registerRuns(program: Command, cli: Cli): void {
   runs
     .command('list')
     .description('the latest runs')
-    .option('--store <file>', 'the run store', DEFAULT_STORE)
-    .action(async (options: { store: string }) => {
+    .option('--store <file>', "the run store (default: the project's .dify-autoopt/runs.db)")
+    .action(async (options: { store?: string }) => {
       const { listRuns } = await import('./runs-command.js');
-      listRuns(options.store, cli.io.out);
+      listRuns(storeOf(options.store), cli.io.out);
     });
   runs
     .command('show')
     .description('one run and its results')
     .argument('<run-id>')
-    .option('--store <file>', 'the run store', DEFAULT_STORE)
-    .action(async (runId: string, options: { store: string }) => {
+    .option('--store <file>', "the run store (default: the project's .dify-autoopt/runs.db)")
+    .action(async (runId: string, options: { store?: string }) => {
       const { showRun } = await import('./runs-command.js');
-      if (!showRun(options.store, runId, cli.io.out)) {
-        cli.io.err(`no run ${runId} in ${options.store}`);
+      const store = storeOf(options.store);
+      if (!showRun(store, runId, cli.io.out)) {
+        cli.io.err(`no run ${runId} in ${store}`);
         cli.exit(ExitCode.BadInput);
       }
     });
@@ -384,11 +402,11 @@ function registerRuns(program: Command, cli: Cli): void {
     )
     .argument('<a>', 'the base run')
     .argument('<b>', 'the run to compare with it')
-    .option('--store <file>', 'the run store', DEFAULT_STORE)
+    .option('--store <file>', "the run store (default: the project's .dify-autoopt/runs.db)")
     .option('--json', 'print the comparison as JSON')
-    .action(async (a: string, b: string, options: { store: string; json?: boolean }) => {
+    .action(async (a: string, b: string, options: { store?: string; json?: boolean }) => {
       const { compareCommand } = await import('./report-command.js');
-      compareCommand(options.store, a, b, { json: options.json === true }, cli.io.out);
+      compareCommand(storeOf(options.store), a, b, { json: options.json === true }, cli.io.out);
     });
   program
     .command('report')
@@ -403,11 +421,11 @@ function registerRuns(program: Command, cli: Cli): void {
       '--compare <run-id>',
       'compare with this run (default: the previous run of the same config)',
     )
-    .option('--store <file>', 'the run store', DEFAULT_STORE)
+    .option('--store <file>', "the run store (default: the project's .dify-autoopt/runs.db)")
     .action(
-      async (runId: string, options: { output: string[]; compare?: string; store: string }) => {
+      async (runId: string, options: { output: string[]; compare?: string; store?: string }) => {
         const { reportCommand } = await import('./report-command.js');
-        await reportCommand(options.store, runId, options, cli.io.out);
+        await reportCommand(storeOf(options.store), runId, options, cli.io.out);
       },
     );
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Config } from '../config/config-schema.js';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
+import { storePathOf } from '../config/store-location.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import { applyOptimization } from '../optimizer/apply-optimization.js';
 import { OptimizeError } from '../optimizer/optimize-error.js';
@@ -127,7 +128,7 @@ export async function optimizeCommand(
 ): Promise<number> {
   const loaded = await loadConfig(options.config);
   checkSetup(loaded);
-  const store = RunStore.open(resolve(loaded.config.store.path));
+  const store = RunStore.open(storePathOf(loaded));
   const builtIn =
     loaded.config.dify.base_url === 'simulator' ? await startSimulator(loaded) : undefined;
   // With --json, stdout holds the JSON alone.

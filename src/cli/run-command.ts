@@ -1,5 +1,6 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
+import { storePathOf } from '../config/store-location.js';
 import { loadConfig } from '../config/load-config.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import { RunProgress } from '../run/run-progress.js';
@@ -57,7 +58,8 @@ export async function runCommand(
   const outputs = options.output ?? [];
   // A report name with no format is refused before anything runs.
   for (const file of outputs) reportFormatOf(file);
-  const store = RunStore.open(resolve(loaded.config.store.path));
+  const storePath = storePathOf(loaded);
+  const store = RunStore.open(storePath);
   const builtIn =
     loaded.config.dify.base_url === 'simulator' ? await startSimulator(loaded) : undefined;
   const simulator = builtIn?.simulator;
@@ -110,7 +112,7 @@ export async function runCommand(
       // Why, on screen: the failures grouped by cause, the first of each, and where the rest are.
       for (const line of failureLines(failureGroups(store.results(summary.runId)), {
         runId: summary.runId,
-        store: loaded.config.store.path,
+        store: relative(process.cwd(), storePath) || storePath,
       }))
         io.out(line);
     }
