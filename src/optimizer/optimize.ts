@@ -11,6 +11,7 @@ import { promptSlots, type PromptSlot } from '../dify/prompt-slots.js';
 import type { Fetch } from '../dify/dify-http.js';
 import { RateLimiter } from '../executor/rate-limiter.js';
 import { executionPolicyFromConfig } from '../run/execution-policy-from-config.js';
+import { loginConsole } from '../run/console-login.js';
 import { newRunId } from '../run/open-run.js';
 import type { PlannedCase } from '../run/planned-case.js';
 import { Sandbox } from '../run/sandbox.js';
@@ -91,19 +92,6 @@ export interface HeldoutFlip {
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly baseline: readonly number[];
   readonly best: readonly number[];
-}
-
-async function login(options: OptimizeOptions): Promise<DifyConsoleClient> {
-  const { dify } = options.loaded.config;
-  const console = new DifyConsoleClient({
-    baseUrl: options.console?.baseUrl ?? dify.base_url,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-  });
-  await console.login({
-    email: options.console?.email ?? dify.email ?? '',
-    password: options.console?.password ?? dify.password ?? '',
-  });
-  return console;
 }
 
 /** The prompts to optimize: all of the app's, or those `targets` names (each must exist). */
@@ -225,7 +213,7 @@ export async function optimize(options: OptimizeOptions): Promise<OptimizationOu
     heldoutRuns: cases.heldout.length,
   });
   const appId = workflow.app_id ?? workflow.id;
-  const console = await login(options);
+  const console = await loginConsole(options.loaded.config.dify, options.console, options.fetch);
   const { source, exportedHash } = await exportApp(console, appId, workflow.id, signal);
   const targets = targetSlots(promptSlots(source), settings, appId);
   recordStart(options, opened, workflow.id);

@@ -10,6 +10,7 @@ import type { RateLimit } from '../executor/rate-limit.js';
 import { RateLimiter } from '../executor/rate-limiter.js';
 import type { ResultRecord, RunState, RunStore } from '../store/run-store.js';
 import { StoreError } from '../store/store-error.js';
+import { loginConsole } from './console-login.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import { JudgeRunner } from './judge-runner.js';
 import { openRun, type Continuation, type OpenedRun } from './open-run.js';
@@ -79,17 +80,7 @@ function consoleSession(options: RunSuiteOptions): () => Promise<DifyConsoleClie
   let session: Promise<DifyConsoleClient> | undefined;
   const { dify } = options.loaded.config;
   return () => {
-    session ??= (async () => {
-      const console = new DifyConsoleClient({
-        baseUrl: options.console?.baseUrl ?? dify.base_url,
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-      });
-      await console.login({
-        email: options.console?.email ?? dify.email ?? '',
-        password: options.console?.password ?? dify.password ?? '',
-      });
-      return console;
-    })();
+    session ??= loginConsole(dify, options.console, options.fetch);
     return session;
   };
 }
