@@ -17,7 +17,9 @@ const layers = {
   store: ['core'],
   queue: ['core', 'executor'],
   simulator: ['core'],
-  run: ['core', 'stats', 'executor', 'dify', 'config', 'assertions', 'store', 'queue'],
+  // run starts the built-in simulator for `dify.base_url: simulator`, so the library's runSuite
+  // works as the CLI does; the simulator imports only core, so no cycle can form.
+  run: ['core', 'stats', 'executor', 'dify', 'config', 'assertions', 'store', 'queue', 'simulator'],
   report: ['core', 'stats', 'run', 'store', 'assertions'],
   optimizer: [
     'core',

@@ -13,7 +13,7 @@ import type { CandidateEvent, Strategy } from '../optimizer/search.js';
 import { percent } from '../report/percent.js';
 import { cleanCommandLine } from '../run/sandbox.js';
 import { RunStore } from '../store/run-store.js';
-import { startSimulator, type BuiltIn } from './built-in-simulator.js';
+import { startSimulator, type BuiltIn } from '../run/built-in-simulator.js';
 
 /** The `optimize` command's options, as parsed. */
 export interface OptimizeCommandOptions {

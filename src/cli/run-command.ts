@@ -9,7 +9,7 @@ import { failureGroups, failureLines } from '../report/failure-summary.js';
 import { loadRunReport } from '../report/run-report.js';
 import { reportFormatOf } from '../report/write-report.js';
 import { RunStore } from '../store/run-store.js';
-import { startSimulator } from './built-in-simulator.js';
+import { startSimulator } from '../run/built-in-simulator.js';
 import { HeapGuard, lazyFullCollection } from './heap-guard.js';
 import { ending, isGraded, summaryLines } from './print-summary.js';
 import { ProgressDisplay } from './progress-display.js';

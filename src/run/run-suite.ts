@@ -10,6 +10,7 @@ import type { RateLimit } from '../executor/rate-limit.js';
 import { RateLimiter } from '../executor/rate-limiter.js';
 import type { ResultRecord, RunState, RunStore } from '../store/run-store.js';
 import { StoreError } from '../store/store-error.js';
+import { startSimulator } from './built-in-simulator.js';
 import { loginConsole } from './console-login.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import { JudgeRunner } from './judge-runner.js';
@@ -98,11 +99,29 @@ interface Execution {
  * the run in the store, runs the cases of each workflow and variant through one executor policy
  * and rate limit against their target, stores each result the moment it ends, deletes the
  * sandboxes the variants ran on once the run is finished, and returns the run's summary. Resume
- * and retry-errors continue a stored run without running again what should not be.
+ * and retry-errors continue a stored run without running again what should not be. With
+ * `dify.base_url: simulator` and no `apiBase`, the built-in simulator serves the run and is
+ * stopped when it ends, however it ends.
  * @throws ConfigError, RunNotFoundError (`E_RUN_NOT_FOUND`), StoreError, DifyError or
  * SandboxError before anything runs.
  */
 export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> {
+  // `dify.base_url: simulator` with no address given: the built-in simulator, for this run only.
+  if (options.apiBase !== undefined || options.loaded.config.dify.base_url !== 'simulator')
+    return runSuiteOn(options);
+  const builtIn = await startSimulator(options.loaded);
+  try {
+    return await runSuiteOn({
+      ...options,
+      apiBase: builtIn.simulator.apiBase,
+      console: options.console ?? builtIn.console,
+    });
+  } finally {
+    await builtIn.simulator.close();
+  }
+}
+
+async function runSuiteOn(options: RunSuiteOptions): Promise<SuiteSummary> {
   const { loaded, store } = options;
   const now = options.now ?? (() => new Date());
   const started = now();
@@ -169,7 +188,9 @@ async function execute(
   const onAbort = (): void => {
     token.cancel('interrupted');
   };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  // A signal aborted before the run starts stops it as one aborted during the run would.
+  if (options.signal?.aborted === true) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   let storeFailure: Error | undefined;
   const sink: ResultSink = teeSink(
     storeSink(store, runId, {

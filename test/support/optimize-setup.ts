@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { startSimulator, type BuiltIn } from '../../src/cli/built-in-simulator.js';
+import { startSimulator, type BuiltIn } from '../../src/run/built-in-simulator.js';
 import { loadConfig, type LoadedConfig } from '../../src/config/load-config.js';
 import { OpenAiProposer } from '../../src/optimizer/proposer.js';
 import { ProposerRunner } from '../../src/optimizer/proposer-runner.js';
