@@ -6,6 +6,7 @@ import { SimDsl } from './sim-dsl.js';
 import type { SimAppConfig } from './simulator-config.js';
 import { difyError, readJson, sendJson } from './sim-http.js';
 import { asObject, asText } from '../core/json-value.js';
+import { findRoute, type Route } from './route-table.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -106,168 +107,148 @@ function saveDraft(app: SimApp, parts: Json): void {
   app.dsl = new SimDsl(stringify({ ...raw, workflow }));
 }
 
-/** Serves `/console/api/*` (the path without that prefix). */
-export async function handleConsole(
-  state: ConsoleState,
-  method: string,
-  path: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  if (await handleSession(state, method, path, req, res)) return;
-  if (!authorized(state, req)) {
-    throw difyError(401, 'unauthorized', 'Please log in.');
-  }
-  if (await handleConsoleRuns(state, method, path, req, res)) return;
-  if (await handleImports(state, method, path, req, res)) return;
-  if (await handleDrafts(state, method, path, req, res)) return;
-  throw difyError(404, 'not_found', 'The requested URL was not found on the server.');
+/** What a console route is given. */
+interface ConsoleCall {
+  readonly state: ConsoleState;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** When the request arrived: a run's latency counts from it. */
+  readonly arrivedMs: number;
 }
 
-/** Login and refresh; false when `path` is neither. */
-async function handleSession(
-  state: ConsoleState,
-  method: string,
-  path: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<boolean> {
-  if (method === 'POST' && path === '/login') {
-    const credentials = await readJson(req);
-    if (credentials.email !== state.email || credentials.password !== state.password) {
-      throw difyError(401, 'unauthorized', 'Invalid email or password.');
-    }
-    issue(state, res, 200);
-    return true;
-  }
-  if (method === 'POST' && path === '/refresh-token') {
-    const payload = await readJson(req);
-    const token =
-      state.auth === 'bearer' ? payload.refresh_token : cookies(req).get('refresh_token');
-    if (typeof token !== 'string' || !state.refreshTokens.delete(token)) {
-      throw difyError(401, 'unauthorized', 'Invalid refresh token.');
-    }
-    issue(state, res, 200);
-    return true;
-  }
-  return false;
+interface ConsoleRoute extends Route<ConsoleCall> {
+  /** Answered without a session (login and refresh). */
+  readonly open?: boolean;
 }
 
-/** Export, import (pending and confirmed); false for any other path. */
-async function handleImports(
-  state: ConsoleState,
-  method: string,
-  path: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<boolean> {
-  let match: RegExpExecArray | null;
-  if (method === 'GET' && (match = /^\/apps\/([^/]+)\/export$/.exec(path)) !== null) {
-    const app = appIn(state, match[1] ?? '');
-    state.exports.set(unnamed(app.dsl.raw), app.id);
-    sendJson(res, 200, { data: app.dsl.yaml });
-    return true;
-  }
-  if (method === 'POST' && path === '/apps/imports') {
-    const payload = await readJson(req);
-    const appId = typeof payload.app_id === 'string' ? payload.app_id : undefined;
-    let dsl: SimDsl;
-    try {
-      dsl = new SimDsl(asText(payload.yaml_content, ''));
-    } catch (error) {
-      sendJson(res, 400, {
-        id: randomUUID(),
-        status: 'failed',
-        app_id: null,
-        error: (error as Error).message,
-      });
-      return true;
-    }
-    if (appId !== undefined) appIn(state, appId);
-    const id = randomUUID();
-    const pending = dsl.version !== DSL_VERSION;
-    if (pending) state.imports.set(id, { yaml: dsl.yaml, appId });
-    sendJson(res, pending ? 202 : 200, {
-      id,
-      status: pending ? 'pending' : 'completed',
-      app_id: pending ? (appId ?? null) : apply(state, dsl, appId),
-      current_dsl_version: DSL_VERSION,
-      imported_dsl_version: dsl.version,
-      error: '',
+/** Login: a session for the configured account. */
+async function login({ state, req, res }: ConsoleCall): Promise<void> {
+  const credentials = await readJson(req);
+  if (credentials.email !== state.email || credentials.password !== state.password)
+    throw difyError(401, 'unauthorized', 'Invalid email or password.');
+  issue(state, res, 200);
+}
+
+/** Refresh: a new session for a refresh token, used once. */
+async function refresh({ state, req, res }: ConsoleCall): Promise<void> {
+  const payload = await readJson(req);
+  const token = state.auth === 'bearer' ? payload.refresh_token : cookies(req).get('refresh_token');
+  if (typeof token !== 'string' || !state.refreshTokens.delete(token))
+    throw difyError(401, 'unauthorized', 'Invalid refresh token.');
+  issue(state, res, 200);
+}
+
+/** Export: the app's DSL, remembered so a copy imported from it behaves like it. */
+function exportDsl({ state, res }: ConsoleCall, [appId = '']: readonly string[]): Promise<void> {
+  const app = appIn(state, appId);
+  state.exports.set(unnamed(app.dsl.raw), app.id);
+  sendJson(res, 200, { data: app.dsl.yaml });
+  return Promise.resolve();
+}
+
+/** Import: a new app or an overwritten one; another DSL version waits for a confirm. */
+async function importDsl({ state, req, res }: ConsoleCall): Promise<void> {
+  const payload = await readJson(req);
+  const appId = typeof payload.app_id === 'string' ? payload.app_id : undefined;
+  let dsl: SimDsl;
+  try {
+    dsl = new SimDsl(asText(payload.yaml_content, ''));
+  } catch (error) {
+    sendJson(res, 400, {
+      id: randomUUID(),
+      status: 'failed',
+      app_id: null,
+      error: (error as Error).message,
     });
-    return true;
+    return;
   }
-  match = /^\/apps\/imports\/([^/]+)\/confirm$/.exec(path);
-  if (method !== 'POST' || match === null) return false;
-  const importId = decodeURIComponent(match[1] ?? '');
+  if (appId !== undefined) appIn(state, appId);
+  const id = randomUUID();
+  const pending = dsl.version !== DSL_VERSION;
+  if (pending) state.imports.set(id, { yaml: dsl.yaml, appId });
+  sendJson(res, pending ? 202 : 200, {
+    id,
+    status: pending ? 'pending' : 'completed',
+    app_id: pending ? (appId ?? null) : apply(state, dsl, appId),
+    current_dsl_version: DSL_VERSION,
+    imported_dsl_version: dsl.version,
+    error: '',
+  });
+}
+
+/** Confirms a pending import. */
+function confirmImport(
+  { state, res }: ConsoleCall,
+  [importId = '']: readonly string[],
+): Promise<void> {
   const pending = state.imports.get(importId);
   if (pending === undefined) throw difyError(404, 'not_found', 'Import not found.');
   state.imports.delete(importId);
   const dsl = new SimDsl(pending.yaml);
   sendJson(res, 200, {
-    id: match[1],
+    id: importId,
     status: 'completed',
     app_id: apply(state, dsl, pending.appId),
     current_dsl_version: DSL_VERSION,
     imported_dsl_version: dsl.version,
     error: '',
   });
-  return true;
+  return Promise.resolve();
 }
 
-/** The draft (read, hash-checked sync), publish and versions; false for any other path. */
-async function handleDrafts(
-  state: ConsoleState,
-  method: string,
-  path: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<boolean> {
-  let match: RegExpExecArray | null;
-  if ((match = /^\/apps\/([^/]+)\/workflows\/draft$/.exec(path)) !== null) {
-    const app = appIn(state, match[1] ?? '');
-    if (method === 'GET') {
-      sendJson(res, 200, draft(app));
-      return true;
-    }
-    const payload = await readJson(req);
-    if (payload.hash !== app.dsl.hash) {
-      throw difyError(
-        409,
-        'draft_workflow_not_sync',
-        'Workflow not synced, please refresh the page and try again.',
-      );
-    }
-    saveDraft(app, {
-      graph: payload.graph ?? app.dsl.graph,
-      features: payload.features ?? app.dsl.features,
-      environment_variables: payload.environment_variables ?? [],
-      conversation_variables: payload.conversation_variables ?? [],
-    });
-    sendJson(res, 200, {
-      result: 'success',
-      hash: app.dsl.hash,
-      updated_at: Math.floor(Date.now() / 1000),
-    });
-    return true;
-  }
-  if (method === 'POST' && (match = /^\/apps\/([^/]+)\/workflows\/publish$/.exec(path)) !== null) {
-    const app = appIn(state, match[1] ?? '');
-    const payload = await readJson(req);
-    const version = {
-      id: randomUUID(),
-      dsl: app.dsl,
-      markedName: asText(payload.marked_name, ''),
-      markedComment: asText(payload.marked_comment, ''),
-      createdAt: Math.floor(Date.now() / 1000),
-    };
-    app.versions.push(version);
-    sendJson(res, 200, { result: 'success', created_at: version.createdAt, id: version.id });
-    return true;
-  }
-  match = /^\/apps\/([^/]+)\/workflows$/.exec(path);
-  if (method !== 'GET' || match === null) return false;
-  const items = [...appIn(state, match[1] ?? '').versions].reverse().map((v) => ({
+/** The draft, as the workflow editor reads it. */
+function readDraft({ state, res }: ConsoleCall, [appId = '']: readonly string[]): Promise<void> {
+  sendJson(res, 200, draft(appIn(state, appId)));
+  return Promise.resolve();
+}
+
+/** Saves the draft, only over the hash it was read with (409 otherwise). */
+async function syncDraft(
+  { state, req, res }: ConsoleCall,
+  [appId = '']: readonly string[],
+): Promise<void> {
+  const app = appIn(state, appId);
+  const payload = await readJson(req);
+  if (payload.hash !== app.dsl.hash)
+    throw difyError(
+      409,
+      'draft_workflow_not_sync',
+      'Workflow not synced, please refresh the page and try again.',
+    );
+  saveDraft(app, {
+    graph: payload.graph ?? app.dsl.graph,
+    features: payload.features ?? app.dsl.features,
+    environment_variables: payload.environment_variables ?? [],
+    conversation_variables: payload.conversation_variables ?? [],
+  });
+  sendJson(res, 200, {
+    result: 'success',
+    hash: app.dsl.hash,
+    updated_at: Math.floor(Date.now() / 1000),
+  });
+}
+
+/** Publishes the draft as a new version. */
+async function publish(
+  { state, req, res }: ConsoleCall,
+  [appId = '']: readonly string[],
+): Promise<void> {
+  const app = appIn(state, appId);
+  const payload = await readJson(req);
+  const version = {
+    id: randomUUID(),
+    dsl: app.dsl,
+    markedName: asText(payload.marked_name, ''),
+    markedComment: asText(payload.marked_comment, ''),
+    createdAt: Math.floor(Date.now() / 1000),
+  };
+  app.versions.push(version);
+  sendJson(res, 200, { result: 'success', created_at: version.createdAt, id: version.id });
+}
+
+/** The published versions, newest first. */
+function versions({ state, res }: ConsoleCall, [appId = '']: readonly string[]): Promise<void> {
+  const items = [...appIn(state, appId).versions].reverse().map((v) => ({
     id: v.id,
     marked_name: v.markedName,
     marked_comment: v.markedComment,
@@ -276,73 +257,117 @@ async function handleDrafts(
     version: new Date(v.createdAt * 1000).toISOString(),
   }));
   sendJson(res, 200, { items, page: 1, limit: items.length, has_more: false });
-  return true;
+  return Promise.resolve();
 }
 
-function appIn(state: ConsoleState, id: string): SimApp {
-  const app = state.apps.get(decodeURIComponent(id));
-  if (app === undefined) throw difyError(404, 'not_found', 'App not found.');
-  return app;
+/** Deletes an app (its runs in flight stopped). */
+function deleteApp({ state, res }: ConsoleCall, [appId = '']: readonly string[]): Promise<void> {
+  if (!state.removeApp(appId)) throw difyError(404, 'not_found', 'App not found.');
+  res.writeHead(204).end();
+  return Promise.resolve();
 }
 
-/**
- * Serves the console's runs (draft runs, debug messages with a model config, their stops) and
- * app deletion; false when `path` is none of them.
- */
-async function handleConsoleRuns(
+/** Stops a console run by its task id. */
+function stopRun(
+  { state, res }: ConsoleCall,
+  [appId = '', , taskId = '']: readonly string[],
+): Promise<void> {
+  state.stopTask(appIn(state, appId), taskId);
+  sendJson(res, 200, { result: 'success' });
+  return Promise.resolve();
+}
+
+/** A draft run of a workflow or chatflow, streamed. */
+async function draftRun(
+  { state, req, res, arrivedMs }: ConsoleCall,
+  [appId = '', route = '']: readonly string[],
+): Promise<void> {
+  const app = appIn(state, appId);
+  const body = await readJson(req);
+  const run = DRAFT_RUNS[route];
+  if (run === undefined || app.dsl.mode !== run.mode)
+    throw difyError(
+      400,
+      run?.code ?? 'not_found',
+      'Please check if your app mode matches the right API route.',
+    );
+  await state.run(app, run.kind, body, app.dsl, res, arrivedMs);
+}
+
+/** A debug message of a chat or completion app, its model config standing in for the saved one. */
+async function debugRun(
+  { state, req, res, arrivedMs }: ConsoleCall,
+  [appId = '', route = '']: readonly string[],
+): Promise<void> {
+  const app = appIn(state, appId);
+  const body = await readJson(req);
+  const override = asObject(body.model_config);
+  // Nothing is saved: the override serves this run only.
+  const dsl =
+    override === undefined
+      ? app.dsl
+      : new SimDsl(stringify({ ...app.dsl.raw, model_config: override }));
+  await state.run(
+    app,
+    route === 'chat-messages' ? 'chat' : 'completion',
+    body,
+    dsl,
+    res,
+    arrivedMs,
+  );
+}
+
+/** The console API the simulator serves, path by path (under `/console/api`). */
+const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
+  { method: 'POST', path: /^\/login$/, answer: login, open: true },
+  { method: 'POST', path: /^\/refresh-token$/, answer: refresh, open: true },
+  { method: 'DELETE', path: /^\/apps\/([^/]+)$/, answer: deleteApp },
+  {
+    method: 'POST',
+    path: /^\/apps\/([^/]+)\/(workflow-runs\/tasks|chat-messages|completion-messages)\/([^/]+)\/stop$/,
+    answer: stopRun,
+  },
+  {
+    method: 'POST',
+    path: /^\/apps\/([^/]+)\/(workflows\/draft\/run|advanced-chat\/workflows\/draft\/run)$/,
+    answer: draftRun,
+  },
+  {
+    method: 'POST',
+    path: /^\/apps\/([^/]+)\/(chat-messages|completion-messages)$/,
+    answer: debugRun,
+  },
+  { method: 'GET', path: /^\/apps\/([^/]+)\/export$/, answer: exportDsl },
+  { method: 'POST', path: /^\/apps\/imports$/, answer: importDsl },
+  { method: 'POST', path: /^\/apps\/imports\/([^/]+)\/confirm$/, answer: confirmImport },
+  { method: 'GET', path: /^\/apps\/([^/]+)\/workflows\/draft$/, answer: readDraft },
+  { method: 'POST', path: /^\/apps\/([^/]+)\/workflows\/draft$/, answer: syncDraft },
+  { method: 'POST', path: /^\/apps\/([^/]+)\/workflows\/publish$/, answer: publish },
+  { method: 'GET', path: /^\/apps\/([^/]+)\/workflows$/, answer: versions },
+];
+
+/** Serves `/console/api/*` (the path without that prefix). */
+export async function handleConsole(
   state: ConsoleState,
   method: string,
   path: string,
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<boolean> {
+): Promise<void> {
   const arrivedMs = performance.now();
-  let match: RegExpExecArray | null;
-  if (method === 'DELETE' && (match = /^\/apps\/([^/]+)$/.exec(path)) !== null) {
-    if (!state.removeApp(decodeURIComponent(match[1] ?? '')))
-      throw difyError(404, 'not_found', 'App not found.');
-    res.writeHead(204).end();
-    return true;
-  }
-  if (method !== 'POST') return false;
-  if (
-    (match =
-      /^\/apps\/([^/]+)\/(workflow-runs\/tasks|chat-messages|completion-messages)\/([^/]+)\/stop$/.exec(
-        path,
-      )) !== null
-  ) {
-    state.stopTask(appIn(state, match[1] ?? ''), decodeURIComponent(match[3] ?? ''));
-    sendJson(res, 200, { result: 'success' });
-    return true;
-  }
-  match =
-    /^\/apps\/([^/]+)\/(workflows\/draft\/run|advanced-chat\/workflows\/draft\/run|chat-messages|completion-messages)$/.exec(
-      path,
-    );
-  if (match === null) return false;
-  const app = appIn(state, match[1] ?? '');
-  const body = await readJson(req);
-  const route = match[2] ?? '';
-  const draft = DRAFT_RUNS[route];
-  if (draft !== undefined) {
-    if (app.dsl.mode !== draft.mode)
-      throw difyError(
-        400,
-        draft.code,
-        'Please check if your app mode matches the right API route.',
-      );
-    await state.run(app, draft.kind, body, app.dsl, res, arrivedMs);
-  } else {
-    const kind = route === 'chat-messages' ? 'chat' : 'completion';
-    const override = asObject(body.model_config);
-    // The debug run's model config stands in for the saved one; nothing is saved.
-    const dsl =
-      override === undefined
-        ? app.dsl
-        : new SimDsl(stringify({ ...app.dsl.raw, model_config: override }));
-    await state.run(app, kind, body, dsl, res, arrivedMs);
-  }
-  return true;
+  const found = findRoute(CONSOLE_ROUTES, method, path);
+  // Without a session every other path is refused, known or not, as Dify's console does.
+  if (found?.route.open !== true && !authorized(state, req))
+    throw difyError(401, 'unauthorized', 'Please log in.');
+  if (found === undefined)
+    throw difyError(404, 'not_found', 'The requested URL was not found on the server.');
+  await found.route.answer({ state, req, res, arrivedMs }, found.params);
+}
+
+function appIn(state: ConsoleState, id: string): SimApp {
+  const app = state.apps.get(id);
+  if (app === undefined) throw difyError(404, 'not_found', 'App not found.');
+  return app;
 }
 
 /** The draft-run routes: the app mode each serves, the code of a wrong one, the run's kind. */

@@ -1,5 +1,7 @@
+import type { SimMessage } from './conversations.js';
 import type { SimApp, SimRunRecord } from './sim-app.js';
-import type { SimRunOutcome } from './sim-engine.js';
+import { asObject, asText } from '../core/json-value.js';
+import { PRICE_PER_TOKEN, type SimNodeRun, type SimRunOutcome } from './sim-engine.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -15,6 +17,8 @@ export interface ActiveRun {
   readonly arrivedMs: number;
   readonly conversationId: string;
   readonly messageId: string;
+  /** The message a service-API chat or completion call keeps (its answer set at the end). */
+  readonly message?: SimMessage | undefined;
 }
 
 /** Splits a text into a few word-sized pieces, as a model streams it. */
@@ -67,12 +71,104 @@ export function usage(run: ActiveRun): Json {
   };
 }
 
+/** An LLM node's usage, as its outputs and `process_data` carry it. */
+function nodeUsage(step: SimNodeRun, run: ActiveRun, nodes: number): Json {
+  const prompt = step.promptTokens ?? 0;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: step.tokens - prompt,
+    total_tokens: step.tokens,
+    total_price: (step.tokens * PRICE_PER_TOKEN).toFixed(7),
+    currency: 'USD',
+    latency: run.latencyMs / 1000 / nodes,
+  };
+}
+
+/** What a node's `node_finished` says it did: outputs, `process_data`, metadata. */
+function finishedData(step: SimNodeRun, run: ActiveRun, nodes: number): Json {
+  const llm = step.node.type === 'llm';
+  const used = llm ? nodeUsage(step, run, nodes) : undefined;
+  const model = asObject(step.node.data.model) ?? {};
+  return {
+    inputs: null,
+    // An LLM node's outputs carry its usage; its process_data the prompts it sent.
+    outputs:
+      used === undefined
+        ? step.outputs
+        : { ...step.outputs, reasoning_content: '', usage: used, finish_reason: 'stop' },
+    process_data:
+      used === undefined
+        ? null
+        : {
+            model_mode: asText(model.mode, 'chat'),
+            prompts: (step.prompts ?? []).map((p) => ({ ...p, files: [] })),
+            usage: used,
+            finish_reason: 'stop',
+            model_provider: asText(model.provider, ''),
+            model_name: asText(model.name, ''),
+          },
+    status: 'succeeded',
+    error: null,
+    elapsed_time: run.latencyMs / 1000 / nodes,
+    execution_metadata:
+      step.tokens > 0
+        ? {
+            total_tokens: step.tokens,
+            total_price: (step.tokens * PRICE_PER_TOKEN).toFixed(7),
+            currency: 'USD',
+          }
+        : null,
+  };
+}
+
+/**
+ * The node a chatflow streams its answer during: the first LLM node its answer node quotes
+ * (Dify streams that model's tokens as `message` events), else the answer node itself.
+ */
+function answerStreamNode(nodes: readonly SimNodeRun[]): string | undefined {
+  const answer = nodes.find((step) => step.node.type === 'answer');
+  if (answer === undefined) return undefined;
+  const template = asText(answer.node.data.answer, '');
+  const quoted = nodes.find(
+    (step) => step.node.type === 'llm' && template.includes(`{{#${step.node.id}.text#}}`),
+  );
+  return (quoted ?? answer).node.id;
+}
+
+/** The fields of a workflow event; a chatflow's also carry the conversation, message and time. */
+function workflowBase(run: ActiveRun): Json {
+  const { record } = run;
+  const chatflow = run.kind === 'chat' && run.app.dsl.mode === 'advanced-chat';
+  return {
+    task_id: record.taskId,
+    workflow_run_id: record.id,
+    ...(chatflow
+      ? {
+          conversation_id: run.conversationId,
+          message_id: run.messageId,
+          created_at: record.createdAt,
+        }
+      : {}),
+  };
+}
+
 /** The events of a run before its end, as Dify streams them. */
 export function streamEvents(run: ActiveRun): Json[] {
   const { record, outcome, kind, app } = run;
-  const base = { task_id: record.taskId, workflow_run_id: record.id };
+  const chatflow = kind === 'chat' && app.dsl.mode === 'advanced-chat';
+  const base = workflowBase(run);
   const events: Json[] = [];
   const graph = kind !== 'completion' && app.dsl.mode !== 'chat' && app.dsl.mode !== 'agent-chat';
+  const streamsAnswer = chatflow ? answerStreamNode(outcome.nodes) : undefined;
+  const messages = (selector: readonly string[] | null): void => {
+    for (const piece of chunks(outcome.answer))
+      events.push({
+        event: 'message',
+        ...messageBase(run),
+        answer: piece,
+        from_variable_selector: selector,
+      });
+  };
   if (graph) {
     events.push({
       event: 'workflow_started',
@@ -84,6 +180,7 @@ export function streamEvents(run: ActiveRun): Json[] {
         created_at: record.createdAt,
       },
     });
+    const count = Math.max(1, outcome.nodes.length);
     outcome.nodes.forEach((step, index) => {
       const nodeBase = {
         id: `${record.id}-${step.node.id}`,
@@ -102,7 +199,9 @@ export function streamEvents(run: ActiveRun): Json[] {
           created_at: record.createdAt,
         },
       });
-      if (step.node.type === 'llm' && typeof step.outputs.text === 'string') {
+      if (step.node.id === streamsAnswer)
+        messages(step.node.type === 'llm' ? [step.node.id, 'text'] : [step.node.id, 'answer']);
+      else if (!chatflow && step.node.type === 'llm' && typeof step.outputs.text === 'string') {
         for (const piece of chunks(step.outputs.text)) {
           events.push({
             event: 'text_chunk',
@@ -116,36 +215,21 @@ export function streamEvents(run: ActiveRun): Json[] {
         ...base,
         data: {
           ...nodeBase,
-          inputs: null,
-          outputs: step.outputs,
-          status: 'succeeded',
-          error: null,
-          elapsed_time: run.latencyMs / 1000 / Math.max(1, outcome.nodes.length),
-          execution_metadata:
-            step.tokens > 0
-              ? {
-                  total_tokens: step.tokens,
-                  total_price: (step.tokens * 0.000002).toFixed(7),
-                  currency: 'USD',
-                }
-              : null,
+          ...finishedData(step, run, count),
           created_at: record.createdAt,
           finished_at: record.createdAt,
         },
       });
     });
   }
-  if (kind !== 'workflow') {
-    for (const piece of chunks(outcome.answer))
-      events.push({ event: 'message', ...messageBase(run), answer: piece });
-  }
+  if (kind !== 'workflow' && streamsAnswer === undefined) messages(null);
   return events;
 }
 
 /** The events that end a run's stream. */
 export function finalEvents(run: ActiveRun): Json[] {
   const { record, kind, app } = run;
-  const base = { task_id: record.taskId, workflow_run_id: record.id };
+  const base = workflowBase(run);
   const events: Json[] = [];
   const graph = kind !== 'completion' && app.dsl.mode !== 'chat' && app.dsl.mode !== 'agent-chat';
   if (graph) events.push({ event: 'workflow_finished', ...base, data: runData(record) });

@@ -8,6 +8,9 @@ export interface SimNodeRun {
   readonly node: SimNode;
   readonly outputs: Json;
   readonly tokens: number;
+  /** An LLM node's prompt as the model got it, and the tokens it took (Dify's `process_data`). */
+  readonly prompts?: readonly { readonly role: string; readonly text: string }[];
+  readonly promptTokens?: number;
 }
 
 /** A simulated run's outcome, before any behaviour (latency, failures) is applied. */
@@ -70,7 +73,12 @@ function selector(value: unknown): string {
 function runLlm(
   node: SimNode,
   values: ReadonlyMap<string, unknown>,
-): { text: string; tokens: number } {
+): {
+  text: string;
+  tokens: number;
+  prompts: { role: string; text: string }[];
+  promptTokens: number;
+} {
   const template = node.data.prompt_template;
   let system = '';
   let user = '';
@@ -88,7 +96,12 @@ function runLlm(
   const query = values.get('sys.query');
   if (typeof query === 'string' && !user.includes(query)) user = `${user}\n${query}`;
   const text = simulateModel(system, user);
-  return { text, tokens: tokens(system + user) + tokens(text) };
+  const prompts = [
+    ...(system === '' ? [] : [{ role: 'system', text: system.trimEnd() }]),
+    { role: 'user', text: user.trim() },
+  ];
+  const promptTokens = tokens(system + user);
+  return { text, tokens: promptTokens + tokens(text), prompts, promptTokens };
 }
 
 /**
@@ -118,7 +131,7 @@ export function runGraph(
     if (node.type === 'end') outputs = nodeOutputs;
     for (const [key, value] of Object.entries(nodeOutputs)) values.set(`${node.id}.${key}`, value);
     totalTokens += nodeTokens;
-    runs.push({ node, outputs: nodeOutputs, tokens: nodeTokens });
+    runs.push({ node, ...step });
   }
   if (dsl.nodes().length === 0) {
     // A chat or completion app: one model call on its pre-prompt.
@@ -139,13 +152,13 @@ function runNode(
   inputs: Json,
   values: ReadonlyMap<string, unknown>,
   so: { readonly answer: string; readonly lastText: string; readonly outputs: Json },
-): { readonly outputs: Json; readonly tokens: number } {
+): Omit<SimNodeRun, 'node'> {
   switch (node.type) {
     case 'start':
       return { outputs: { ...inputs }, tokens: 0 };
     case 'llm': {
-      const { text, tokens: used } = runLlm(node, values);
-      return { outputs: { text }, tokens: used };
+      const { text, tokens: used, prompts, promptTokens } = runLlm(node, values);
+      return { outputs: { text }, tokens: used, prompts, promptTokens };
     }
     case 'question-classifier': {
       const first = objectOrEmpty(asArray(node.data.classes)[0]);

@@ -5,7 +5,7 @@ import { sleep, systemClock } from '../core/clock.js';
 import { createSeededRandom } from '../core/seeded-random.js';
 import { handleConsole, type ConsoleState } from './console-routes.js';
 import { remainingMs, streamRun } from './stream-run.js';
-import { FaultPlan, type SimFault } from './fault-plan.js';
+import { FaultPlan } from './fault-plan.js';
 import { SimApp } from './sim-app.js';
 import type { SimDsl } from './sim-dsl.js';
 
@@ -15,7 +15,10 @@ import { ProposerEndpoint } from './proposer-endpoint.js';
 import type { SimAppConfig, SimulatorConfig } from './simulator-config.js';
 import { HttpAnswer, difyError, readBody, readJson, sendJson } from './sim-http.js';
 import { handleUpload, logsPage, parametersBody, validateRunRequest } from './app-endpoints.js';
+import { admitRun } from './admission.js';
 import { messageBase, runData, usage, type ActiveRun } from './run-events.js';
+import { Conversations } from './conversations.js';
+import { answerConversationRoute } from './conversation-routes.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -56,6 +59,7 @@ export class DifySimulator {
   readonly #random: () => number;
   readonly #console: ConsoleState;
   readonly #files = new Map<string, Json>();
+  readonly #conversations = new Conversations();
   readonly #stops: { appId: string; taskId: string; user: string }[] = [];
   #requests = 0;
   #runsStarted = 0;
@@ -241,7 +245,9 @@ export class DifySimulator {
       sendJson(res, 200, logsPage(app, url.searchParams));
     } else if (method === 'POST' && route === '/files/upload') {
       await handleUpload(req, res, this.#files);
-    } else {
+    } else if (
+      !(await answerConversationRoute(this.#conversations, app, { method, route, url }, req, res))
+    ) {
       throw difyError(404, 'not_found', 'The requested URL was not found on the server.');
     }
   }
@@ -252,20 +258,6 @@ export class DifySimulator {
     const app = key === undefined ? undefined : this.#byKey.get(key);
     if (app === undefined) throw difyError(401, 'unauthorized', 'Access token is invalid');
     return app;
-  }
-
-  /** The 429 a full app answers: the cap stated, as most Dify versions do, or not. */
-  #tooMany(app: SimApp): HttpAnswer {
-    const cap = app.behaviour.concurrency_cap;
-    const stated =
-      cap !== undefined && app.behaviour.cap_states_limit
-        ? ` The current maximum concurrent requests allowed for ${app.id} is ${cap}.`
-        : '';
-    return difyError(
-      429,
-      'too_many_requests',
-      `Too many requests. Please try again later.${stated}`,
-    );
   }
 
   async #run(
@@ -284,7 +276,7 @@ export class DifySimulator {
       if (version === undefined) throw difyError(404, 'not_found', 'Workflow not found.');
       dsl = version.dsl;
     }
-    await this.#serve({ app, kind, body, dsl, res, arrivedMs, versionId });
+    await this.#serve({ app, kind, body, dsl, res, arrivedMs, versionId, console: false });
   }
 
   /**
@@ -307,6 +299,7 @@ export class DifySimulator {
       res,
       arrivedMs,
       versionId: undefined,
+      console: true,
     });
   }
 
@@ -318,10 +311,26 @@ export class DifySimulator {
     readonly res: ServerResponse;
     readonly arrivedMs: number;
     readonly versionId: string | undefined;
+    /** A console run: its conversation is the debugger's, not an end user's. */
+    readonly console: boolean;
   }): Promise<void> {
     const { app, kind, body, dsl, res, arrivedMs, versionId } = call;
     const request = validateRunRequest(app, kind, body, dsl);
-    const faults = this.#admit(app);
+    const faults = admitRun(app, this.faults.take(app.id), this.#random, () => {
+      this.#rejectedByCap += 1;
+    });
+    const named =
+      typeof body.conversation_id === 'string' && body.conversation_id !== ''
+        ? body.conversation_id
+        : undefined;
+    // A message of the service API goes to the user's conversation (404 when not theirs).
+    const conversation =
+      kind === 'workflow' || call.console
+        ? undefined
+        : this.#conversations.open(app.id, request.user, {
+            conversationId: named,
+            inputs: request.inputs,
+          });
     const { behaviour } = app;
     const latencyMs =
       behaviour.latency_ms.minMs +
@@ -343,10 +352,15 @@ export class DifySimulator {
         ? undefined
         : taskAnswer(behaviour.task, dsl, request.inputs, this.#random);
     const outcome = task === undefined ? graph : withAnswer(graph, task);
-    const conversationId =
-      typeof body.conversation_id === 'string' && body.conversation_id !== ''
-        ? body.conversation_id
-        : randomUUID();
+    const messageId = randomUUID();
+    const message =
+      conversation === undefined
+        ? undefined
+        : this.#conversations.addMessage(conversation, {
+            id: messageId,
+            query: request.query ?? '',
+            inputs: request.inputs,
+          });
     const run: ActiveRun = {
       app,
       kind,
@@ -355,8 +369,9 @@ export class DifySimulator {
       failed,
       latencyMs,
       arrivedMs,
-      conversationId,
-      messageId: randomUUID(),
+      conversationId: conversation?.id ?? named ?? randomUUID(),
+      messageId,
+      message,
     };
     if (!request.streaming) {
       await this.#answerBlocking(run, res);
@@ -365,40 +380,6 @@ export class DifySimulator {
     await streamRun(run, res, faults, (ended) => {
       this.#finish(ended);
     });
-  }
-
-  /**
-   * Lets a run request through, or answers it as Dify would under the faults struck and the
-   * app's behaviour (a scripted error, 5xx, 429s, the concurrency cap); the faults for the run.
-   */
-  #admit(app: SimApp): SimFault[] {
-    const faults = this.faults.take(app.id);
-    const fault = <K extends SimFault['kind']>(
-      kind: K,
-    ): Extract<SimFault, { kind: K }> | undefined =>
-      faults.find((f): f is Extract<SimFault, { kind: K }> => f.kind === kind);
-    const scripted = fault('http_error');
-    if (scripted !== undefined) {
-      throw difyError(
-        scripted.status,
-        scripted.code,
-        scripted.message ?? `simulated ${scripted.code}`,
-      );
-    }
-    const http5xx = fault('http_5xx');
-    if (http5xx !== undefined)
-      throw difyError(http5xx.status ?? 500, 'internal_server_error', 'Internal Server Error.');
-    if (fault('storm_429') !== undefined) throw this.#tooMany(app);
-    const { behaviour } = app;
-    if (this.#random() < behaviour.error_5xx_rate)
-      throw difyError(500, 'internal_server_error', 'Internal Server Error.');
-    if (this.#random() < behaviour.rate_429_rate)
-      throw difyError(429, 'rate_limit_error', 'Rate Limit Error');
-    if (behaviour.concurrency_cap !== undefined && app.inFlight >= behaviour.concurrency_cap) {
-      this.#rejectedByCap += 1;
-      throw this.#tooMany(app);
-    }
-    return faults;
   }
 
   /** A blocking run's answer, once its latency is waited out. */
@@ -444,6 +425,11 @@ export class DifySimulator {
     if (record.status !== 'running') return;
     this.#runsFinished += 1;
     const stopped = record.stop.signal.aborted;
+    if (run.message !== undefined) {
+      run.message.answer = stopped || run.failed ? '' : outcome.answer;
+      if (run.failed) run.message.status = 'error';
+      if (run.failed) run.message.error = '[simulated] Error: the model request failed.';
+    }
     app.finishRun(record, {
       status: stopped ? 'stopped' : run.failed ? 'failed' : 'succeeded',
       outputs: stopped || run.failed ? null : outcome.outputs,
