@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode, main } from '../src/cli/main.js';
+import { ExitCode } from '../src/cli/cli-context.js';
+import { main } from '../src/cli/main.js';
 import { TOOL_VERSION } from '../src/core/tool-version.js';
 
 function capture() {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode, main } from '../src/cli/main.js';
+import { ExitCode } from '../src/cli/cli-context.js';
+import { main } from '../src/cli/main.js';
 
 describe('dify-autoopt simulate', () => {
   it('serves the example apps on loopback until interrupted', async () => {

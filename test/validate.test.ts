@@ -4,7 +4,8 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode, main } from '../src/cli/main.js';
+import { ExitCode } from '../src/cli/cli-context.js';
+import { main } from '../src/cli/main.js';
 
 async function validate(yaml: string): Promise<{ code: number; out: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'validate-'));

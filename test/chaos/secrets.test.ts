@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, main } from '../../src/cli/main.js';
+import { ExitCode } from '../../src/cli/cli-context.js';
+import { main } from '../../src/cli/main.js';
 import type { DifySimulator } from '../../src/simulator/simulator-server.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { recordScenario } from '../support/chaos-ledger.js';
