@@ -1,0 +1,199 @@
+import type { Redis } from 'ioredis';
+import { sleep, systemClock, type Clock } from '../core/clock.js';
+import type { RateLimit } from '../executor/rate-limit.js';
+
+/**
+ * The generic cell rate algorithm in one script, so that every process sharing `KEYS[1]` draws
+ * from one token bucket: the key holds the theoretical arrival time (µs); a start is allowed when
+ * that time, moved on by the start's tokens, is no further ahead of now than the burst allows.
+ * Over any window of t µs at most `burst + t / interval` tokens are taken. Now is Redis's clock
+ * (TIME), the one clock every process shares, unless ARGV[4] gives it (tests).
+ * Times are whole µs (Lua's numbers reach Redis as integers). Returns {1, 0} when taken, {0, µs
+ * to wait} when not.
+ */
+const GCRA_SCRIPT = `
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
+local now
+if ARGV[4] ~= '' then
+  now = tonumber(ARGV[4])
+else
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+end
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+-- Taken once the arrival time, moved on by the tokens, is at most burst intervals ahead.
+local allowed_at = tat + (count - burst) * interval
+if allowed_at > now then
+  return {0, math.ceil(allowed_at - now)}
+end
+-- Whole µs (rounded up: never looser), written in full: tostring keeps 14 digits of 16.
+local next_tat = math.ceil(tat + count * interval)
+redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
+return {1, 0}
+`;
+
+/** What one call of the script answered. */
+export interface GcraAnswer {
+  readonly taken: boolean;
+  /** When not taken: how long until the tokens are there, in µs. */
+  readonly waitUs: number;
+}
+
+/**
+ * Takes `count` tokens from the bucket at `key` if they are there (one script call, atomic).
+ * `nowUs` stands in for Redis's clock (tests only).
+ */
+export async function takeGcraTokens(
+  redis: Redis,
+  key: string,
+  bucket: {
+    readonly intervalUs: number;
+    readonly burst: number;
+    readonly count: number;
+    readonly nowUs?: number | undefined;
+  },
+): Promise<GcraAnswer> {
+  const answer = (await redis.eval(
+    GCRA_SCRIPT,
+    1,
+    key,
+    String(bucket.intervalUs),
+    String(bucket.burst),
+    String(bucket.count),
+    bucket.nowUs === undefined ? '' : String(Math.round(bucket.nowUs)),
+  )) as [number, number];
+  return { taken: answer[0] === 1, waitUs: answer[1] };
+}
+
+/** How a {@link GcraRateLimit} is set up. */
+export interface GcraRateLimitOptions {
+  readonly redis: Redis;
+  /** The bucket's key: every process of one run uses the same. */
+  readonly key: string;
+  readonly perMinute: number;
+  /** Tokens that may be taken at once after a quiet spell. @default 1 */
+  readonly burst?: number;
+  /**
+   * Sleeps between tries run on this clock; with `clockIsRedis: false` its time stands in for
+   * Redis's (tests). @default systemClock, Redis's time
+   */
+  readonly clock?: Clock;
+  readonly clockIsRedis?: boolean;
+}
+
+interface Waiter {
+  readonly count: number;
+  readonly signal: AbortSignal | undefined;
+  /** Settles the waiter once (granted, refused or aborted) and removes its abort listener. */
+  readonly settle: (error?: Error) => void;
+}
+
+/**
+ * A token bucket shared through Redis by every process of a run: the executor's
+ * {@link RateLimit}, so a worker's pool starts no attempt the whole run's limit would refuse.
+ * Callers queue in process and only the head asks Redis, so a start costs about one call.
+ */
+export class GcraRateLimit implements RateLimit {
+  readonly #options: GcraRateLimitOptions;
+  readonly #intervalUs: number;
+  readonly #burst: number;
+  readonly #clock: Clock;
+  readonly #queue: Waiter[] = [];
+  #pumping = false;
+  #calls = 0;
+
+  constructor(options: GcraRateLimitOptions) {
+    if (!(options.perMinute > 0)) throw new RangeError('perMinute must be above 0');
+    this.#options = options;
+    this.#intervalUs = 60_000_000 / options.perMinute;
+    this.#burst = Math.max(1, options.burst ?? 1);
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Script calls made so far (about one per start). */
+  get redisCalls(): number {
+    return this.#calls;
+  }
+
+  /** Never takes at once: only Redis knows whether a token is there, which takes a call. */
+  tryAcquire(): boolean {
+    return false;
+  }
+
+  /** Waits in line, then until Redis grants the tokens; rejects when `signal` aborts. */
+  acquire(count = 1, options: { readonly signal?: AbortSignal | undefined } = {}): Promise<void> {
+    const { signal } = options;
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    // More than the burst at once could never be granted.
+    if (count > this.#burst)
+      return Promise.reject(
+        new RangeError(`cannot take ${count} tokens: the burst is ${this.#burst}`),
+      );
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const onAbort = (): void => {
+        waiter.settle(signal?.reason as Error);
+      };
+      const waiter: Waiter = {
+        count,
+        signal,
+        settle: (error?: Error) => {
+          if (settled) return;
+          settled = true;
+          signal?.removeEventListener('abort', onAbort);
+          // An aborted waiter leaves the line at once; the head's pending call is let be.
+          const at = this.#queue.indexOf(waiter);
+          if (at >= 0) this.#queue.splice(at, 1);
+          if (error === undefined) resolve();
+          else reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(waiter);
+      void this.#pump();
+    });
+  }
+
+  /** Serves the line head first, one script call at a time. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let head = this.#queue[0]; head !== undefined; head = this.#queue[0]) {
+        let answer: GcraAnswer;
+        try {
+          answer = await this.#take(head.count);
+        } catch (error) {
+          // Redis refused or went away: this start fails; the next in line tries afresh.
+          head.settle(error as Error);
+          continue;
+        }
+        // The head may have been aborted while its call was out: its tokens go unused.
+        if (this.#queue[0] !== head) continue;
+        if (answer.taken) {
+          head.settle();
+          continue;
+        }
+        await sleep(this.#clock, Math.ceil(answer.waitUs / 1000), { signal: head.signal }).catch(
+          () => undefined,
+        );
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #take(count: number): Promise<GcraAnswer> {
+    this.#calls += 1;
+    const { redis, key, clockIsRedis } = this.#options;
+    return takeGcraTokens(redis, key, {
+      intervalUs: this.#intervalUs,
+      burst: this.#burst,
+      count,
+      nowUs: clockIsRedis === false ? this.#clock.now() * 1000 : undefined,
+    });
+  }
+}
