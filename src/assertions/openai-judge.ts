@@ -1,4 +1,5 @@
-import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import OpenAI from 'openai';
+import { classifyOpenAiFailure } from '../core/openai-failure.js';
 import { asObject } from '../core/json-value.js';
 import type { Judge, Judgement } from './assertion.js';
 import { JudgeError } from './judge-error.js';
@@ -21,15 +22,6 @@ const INSTRUCTIONS = [
   'Read the rubric and the output, then answer with one JSON object and nothing else:',
   '{"score": <a number from 0 to 1, how well the output meets the rubric>, "reason": "<one or two sentences why>"}',
 ].join('\n');
-
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const value = headers?.get('retry-after-ms') ?? undefined;
-  if (value !== undefined && Number.isFinite(Number(value))) return Number(value);
-  const seconds = headers?.get('retry-after') ?? undefined;
-  return seconds !== undefined && Number.isFinite(Number(seconds))
-    ? Number(seconds) * 1000
-    : undefined;
-}
 
 /** Reads a verdict out of the model's text: the first JSON object in it, with a 0..1 score. */
 export function parseVerdict(text: string): { readonly score: number; readonly reason: string } {
@@ -104,31 +96,27 @@ export class OpenAiJudge implements Judge {
 }
 
 function toJudgeError(error: unknown, signal: AbortSignal | undefined): unknown {
-  if (error instanceof APIUserAbortError) return signal?.reason ?? error;
-  if (error instanceof APIConnectionError)
-    return new JudgeError('E_JUDGE_UNREACHABLE', `the judge is unreachable: ${error.message}`, {
-      cause: error,
-    });
-  if (error instanceof APIError) {
-    const apiError = error as APIError;
-    const status = apiError.status;
-    if (status === 429)
-      return new JudgeError('E_JUDGE_RATE_LIMITED', `the judge answered 429: ${error.message}`, {
+  const failure = classifyOpenAiFailure(error, signal);
+  switch (failure.kind) {
+    case 'aborted':
+      return failure.reason;
+    case 'unreachable':
+      return new JudgeError('E_JUDGE_UNREACHABLE', `the judge is unreachable: ${failure.message}`, {
         cause: error,
-        status,
-        retryAfterMs: retryAfterMs(apiError.headers),
       });
-    // A 4xx other than 408/409 (a bad key, an unknown model, a bad request) does not heal.
-    const retryable = status === undefined || status >= 500 || status === 408 || status === 409;
-    return new JudgeError(
-      'E_JUDGE_HTTP',
-      `the judge answered ${String(status ?? 'an error')}: ${error.message}`,
-      {
+    case 'rate-limited':
+      return new JudgeError('E_JUDGE_RATE_LIMITED', `the judge answered 429: ${failure.message}`, {
         cause: error,
-        status,
-        retryable,
-      },
-    );
+        status: 429,
+        retryAfterMs: failure.retryAfterMs,
+      });
+    case 'http':
+      return new JudgeError(
+        'E_JUDGE_HTTP',
+        `the judge answered ${String(failure.status ?? 'an error')}: ${failure.message}`,
+        { cause: error, status: failure.status, retryable: failure.retryable },
+      );
+    case 'other':
+      return error;
   }
-  return error;
 }

@@ -1,4 +1,5 @@
-import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import OpenAI from 'openai';
+import { classifyOpenAiFailure } from '../core/openai-failure.js';
 import { AutoOptError } from '../core/autoopt-error.js';
 
 /** One message of a proposer conversation. */
@@ -52,13 +53,6 @@ export class ProposerError extends AutoOptError {
   }
 }
 
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const seconds = headers?.get('retry-after') ?? undefined;
-  return seconds !== undefined && Number.isFinite(Number(seconds))
-    ? Number(seconds) * 1000
-    : undefined;
-}
-
 /**
  * A proposer behind any OpenAI-compatible chat completions endpoint, through the `openai`
  * package. One call per ask, no retries of its own: the {@link ProposerRunner} retries.
@@ -110,32 +104,29 @@ export class OpenAiProposer implements Proposer {
 }
 
 function toProposerError(error: unknown, signal: AbortSignal | undefined): unknown {
-  if (error instanceof APIUserAbortError) return signal?.reason ?? error;
-  if (error instanceof APIConnectionError)
-    return new ProposerError(
-      'E_PROPOSER_UNREACHABLE',
-      `the proposer is unreachable: ${error.message}`,
-      { cause: error },
-    );
-  if (error instanceof APIError) {
-    const apiError = error as APIError;
-    const status = apiError.status;
-    if (status === 429)
+  const failure = classifyOpenAiFailure(error, signal);
+  switch (failure.kind) {
+    case 'aborted':
+      return failure.reason;
+    case 'unreachable':
+      return new ProposerError(
+        'E_PROPOSER_UNREACHABLE',
+        `the proposer is unreachable: ${failure.message}`,
+        { cause: error },
+      );
+    case 'rate-limited':
       return new ProposerError(
         'E_PROPOSER_RATE_LIMITED',
-        `the proposer answered 429: ${error.message}`,
-        {
-          cause: error,
-          retryAfterMs: retryAfterMs(apiError.headers),
-        },
+        `the proposer answered 429: ${failure.message}`,
+        { cause: error, retryAfterMs: failure.retryAfterMs },
       );
-    // A 4xx other than 408/409 (a bad key, an unknown model) does not heal.
-    const retryable = status === undefined || status >= 500 || status === 408 || status === 409;
-    return new ProposerError(
-      'E_PROPOSER_HTTP',
-      `the proposer answered ${String(status ?? 'an error')}: ${error.message}`,
-      { cause: error, retryable },
-    );
+    case 'http':
+      return new ProposerError(
+        'E_PROPOSER_HTTP',
+        `the proposer answered ${String(failure.status ?? 'an error')}: ${failure.message}`,
+        { cause: error, retryable: failure.retryable },
+      );
+    case 'other':
+      return error;
   }
-  return error;
 }
