@@ -167,7 +167,9 @@ describe('the CLI on top of it', () => {
     expect(text).toContain('q is 20 characters, over max_length 10');
     const listed = io();
     await main(['node', 'x', 'runs', 'list', '--store', join(dir, 'cli.db')], listed.io);
-    expect(listed.out[0]).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4} {2}.* {2}finished/);
+    expect(listed.out[0]).toMatch(
+      /^\d{8}-\d{6}-[0-9a-f]{4} {2}.* {2}finished +passed \d+\/4 {2}Dify: .*succeeded \d+/,
+    );
   });
 
   it('init writes a starter file that validates, and never overwrites one', async () => {

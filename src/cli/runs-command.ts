@@ -13,11 +13,16 @@ export function listRuns(storePath: string, out: (line: string) => void): void {
     const runs = store.listRuns();
     if (runs.length === 0) out('no runs yet');
     for (const run of runs) {
-      const counts = Object.entries(store.countByStatus(run.id))
+      const byStatus = store.countByStatus(run.id);
+      const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
+      // The graded verdict first, then what Dify said of the runs: the words `run` prints.
+      const dify = Object.entries(byStatus)
         .map(([s, n]) => `${s} ${n}`)
         .join(', ');
+      const results =
+        total === 0 ? 'no results' : `passed ${store.passedCount(run.id)}/${total}  Dify: ${dify}`;
       out(
-        `${run.id}  ${new Date(run.createdAt).toISOString()}  ${run.status.padEnd(11)}  ${counts || 'no results'}`,
+        `${run.id}  ${new Date(run.createdAt).toISOString()}  ${run.status.padEnd(11)}  ${results}`,
       );
     }
   } finally {

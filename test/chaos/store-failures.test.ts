@@ -126,7 +126,7 @@ describe('the run store', () => {
       expect(refused.err).toContain('E_STORE_UNWRITABLE');
       expect(refused.err).toContain(db);
       const listed = await cli(['runs', 'list', '--store', db], dir).done;
-      expect(listed.out).toMatch(/finished\s+succeeded 20/);
+      expect(listed.out).toMatch(/finished\s+passed \d+\/20 {2}Dify: succeeded 20/);
       execFileSync('mount', ['-o', 'remount,rw', disk]);
       recordScenario('store-read-only', {
         exitCode: refused.code,
@@ -150,7 +150,7 @@ describe('the run store', () => {
       execFileSync('mount', ['-o', 'remount,rw', disk]);
       const listed = await cli(['runs', 'list', '--store', db], dir).done;
       expect(listed.code, listed.err).toBe(0);
-      expect(listed.out).toMatch(/finished\s+succeeded 20/);
+      expect(listed.out).toMatch(/finished\s+passed \d+\/20 {2}Dify: succeeded 20/);
       recordScenario('store-crashed-mid-write', {
         readOnlyExitCode: refused.code,
         error: refused.err.trim().split('\n')[0],
