@@ -13,6 +13,9 @@ const external = [
   'ajv',
   'jsonpath-plus',
   'puppeteer-core',
+  // BullMQ reads its Lua scripts from its own folder at run time.
+  'bullmq',
+  'ioredis',
 ];
 
 rmSync('dist/cli/chunks', { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { registerRun } from './register-run.js';
 import { registerRuns } from './register-runs.js';
 import { registerSimulate } from './register-simulate.js';
 import { registerValidate } from './register-validate.js';
+import { registerWorker } from './register-worker.js';
 // Commands load their modules when they run: start-up stays short, and `run` loads only what
 // a run needs.
 
@@ -22,6 +23,7 @@ const COMMANDS: readonly ((program: Command, cli: Cli) => void)[] = [
   registerOptimize,
   registerRuns,
   registerReport,
+  registerWorker,
   registerSimulate,
 ];
 
@@ -44,6 +46,7 @@ const BAD_INPUT_CODES = new Set([
   'E_OPTIMIZE_TOO_FEW_CASES',
   'E_OPTIMIZE_BUDGET',
   'E_PROMPT_UNKNOWN',
+  'E_QUEUE_UNSUPPORTED',
 ]);
 
 /**

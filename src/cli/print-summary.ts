@@ -74,13 +74,18 @@ export function ending(
     readonly config: string;
     readonly failUnder?: number | undefined;
     readonly simulated: boolean;
+    /** A distributed run's Redis: its resume goes through the queue too. */
+    readonly queue?: string | undefined;
   },
 ): { readonly lines: string[]; readonly code: number } {
   const lines: string[] = [];
   if (summary.status === 'stopped')
     lines.push(`run stopped: ${summary.reason ?? 'no reason given'}`);
   if (summary.status === 'interrupted' || summary.status === 'stopped') {
-    lines.push(`resume with: dify-autoopt run -c ${options.config} --resume ${summary.runId}`);
+    const queue = options.queue === undefined ? '' : ` --queue ${options.queue}`;
+    lines.push(
+      `resume with: dify-autoopt run -c ${options.config} --resume ${summary.runId}${queue}`,
+    );
     for (const sandbox of summary.sandboxes)
       lines.push(`sandbox app ${sandbox.appId} (${sandbox.name}) kept for --resume`);
     if (summary.sandboxes.length > 0 && !options.simulated)

@@ -37,6 +37,10 @@ export function registerRun(program: Command, cli: Cli): void {
       'write a report: .json, .jsonl (streamed), .csv, .xlsx, .html or .xml (JUnit); repeatable',
       collect,
     )
+    .option(
+      '--queue <url>',
+      'run the cases on workers through this Redis (dify-autoopt worker --redis <url>)',
+    )
     .option('--no-progress', 'no live progress')
     .option('--quiet', 'print nothing but errors')
     .addHelpText('after', RUN_EXIT_HELP)
@@ -53,6 +57,7 @@ export function registerRun(program: Command, cli: Cli): void {
         output?: string[];
         progress: boolean;
         quiet?: boolean;
+        queue?: string;
       }) => {
         const { runCommand } = await import('./run-command.js');
         cli.exit(

@@ -4,7 +4,7 @@ import { storePathOf } from '../config/store-location.js';
 import { loadConfig } from '../config/load-config.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import { RunProgress } from '../run/run-progress.js';
-import { runSuite } from '../run/run-suite.js';
+import { runSuite, type RunSuiteOptions, type SuiteSummary } from '../run/run-suite.js';
 import { failureGroups, failureLines } from '../report/failure-summary.js';
 import { loadRunReport } from '../report/run-report.js';
 import { reportFormatOf } from '../report/write-report.js';
@@ -29,6 +29,8 @@ export interface RunCommandOptions {
   readonly output?: readonly string[];
   readonly progress: boolean;
   readonly quiet: boolean;
+  /** `--queue URL`: the cases run on workers; this process coordinates. */
+  readonly queue?: string;
 }
 
 interface Io {
@@ -79,7 +81,7 @@ export async function runCommand(
     }
     // A long run's memory stays near what is alive (see HeapGuard).
     const heapGuard = new HeapGuard({ collect: lazyFullCollection() });
-    const summary = await runSuite({
+    const suite: RunSuiteOptions = {
       loaded,
       store,
       toolVersion: TOOL_VERSION,
@@ -97,7 +99,10 @@ export async function runCommand(
         heapGuard.onResult();
         if (jsonl !== undefined) jsonl.write(`${JSON.stringify(record)}\n`);
       },
-    });
+    };
+    const summary = await (options.queue === undefined
+      ? runSuite(suite)
+      : runOnWorkers(suite, options.queue, io));
     display?.stop();
     if (jsonl !== undefined) await new Promise((resolveEnd) => jsonl.end(resolveEnd));
     const { files, report } = await writeRunReports(store, summary.runId, outputs, {
@@ -116,11 +121,7 @@ export async function runCommand(
       }))
         io.out(line);
     }
-    const end = ending(summary, {
-      config: options.config,
-      failUnder: options.failUnder,
-      simulated: simulator !== undefined,
-    });
+    const end = ending(summary, { ...options, simulated: simulator !== undefined });
     for (const line of end.lines) io.err(line);
     return end.code;
   } finally {
@@ -130,4 +131,21 @@ export async function runCommand(
     store.close();
     await simulator?.close();
   }
+}
+
+/** `run --queue`: the coordinator; each worker's count of results printed at the end. */
+async function runOnWorkers(
+  suite: RunSuiteOptions,
+  queueUrl: string,
+  io: Io,
+): Promise<SuiteSummary> {
+  // Loaded only for a distributed run: BullMQ and ioredis are large.
+  const { coordinateRun } = await import('../run/run-coordinator.js');
+  io.err(`coordinating on ${queueUrl}: start workers with dify-autoopt worker --redis ${queueUrl}`);
+  const summary = await coordinateRun({ ...suite, queueUrl });
+  const workers = Object.entries(summary.workers)
+    .map(([name, count]) => `${name} ${count}`)
+    .join(', ');
+  if (workers !== '') io.err(`workers: ${workers}`);
+  return summary;
 }

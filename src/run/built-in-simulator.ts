@@ -38,3 +38,29 @@ export async function startSimulator(
   const { email, password } = resolved.config.console;
   return { simulator, console: { baseUrl: simulator.url, email, password } };
 }
+
+/**
+ * Runs `run` with `dify.base_url: simulator` served by the built-in simulator for its length
+ * (unless an address is given already), and as it is otherwise.
+ */
+export async function onBuiltInWhenSimulated<
+  O extends {
+    readonly loaded: LoadedConfig;
+    readonly apiBase?: string | undefined;
+    readonly console?: BuiltIn['console'] | undefined;
+  },
+  R,
+>(options: O, run: (options: O) => Promise<R>): Promise<R> {
+  if (options.apiBase !== undefined || options.loaded.config.dify.base_url !== 'simulator')
+    return run(options);
+  const builtIn = await startSimulator(options.loaded);
+  try {
+    return await run({
+      ...options,
+      apiBase: builtIn.simulator.apiBase,
+      console: options.console ?? builtIn.console,
+    });
+  } finally {
+    await builtIn.simulator.close();
+  }
+}

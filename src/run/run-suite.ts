@@ -10,7 +10,7 @@ import type { RateLimit } from '../executor/rate-limit.js';
 import { RateLimiter } from '../executor/rate-limiter.js';
 import type { ResultRecord, RunState, RunStore } from '../store/run-store.js';
 import { StoreError } from '../store/store-error.js';
-import { startSimulator } from './built-in-simulator.js';
+import { onBuiltInWhenSimulated } from './built-in-simulator.js';
 import { loginConsole } from './console-login.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import { JudgeRunner } from './judge-runner.js';
@@ -63,7 +63,8 @@ export interface RunSuiteOptions {
   readonly now?: () => Date;
 }
 
-function continuation(options: RunSuiteOptions): Continuation {
+/** New, resume or retry-errors, as the options say. */
+export function continuation(options: RunSuiteOptions): Continuation {
   if (options.resume !== undefined)
     return { kind: 'resume', runId: options.resume, force: options.force === true };
   if (options.retryErrors !== undefined)
@@ -105,20 +106,8 @@ interface Execution {
  * @throws ConfigError, RunNotFoundError (`E_RUN_NOT_FOUND`), StoreError, DifyError or
  * SandboxError before anything runs.
  */
-export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> {
-  // `dify.base_url: simulator` with no address given: the built-in simulator, for this run only.
-  if (options.apiBase !== undefined || options.loaded.config.dify.base_url !== 'simulator')
-    return runSuiteOn(options);
-  const builtIn = await startSimulator(options.loaded);
-  try {
-    return await runSuiteOn({
-      ...options,
-      apiBase: builtIn.simulator.apiBase,
-      console: options.console ?? builtIn.console,
-    });
-  } finally {
-    await builtIn.simulator.close();
-  }
+export function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> {
+  return onBuiltInWhenSimulated(options, runSuiteOn);
 }
 
 async function runSuiteOn(options: RunSuiteOptions): Promise<SuiteSummary> {

@@ -96,6 +96,33 @@ export async function inspectVariants(
 }
 
 /**
+ * A workflow's published app through the public API: its mode asked of Dify when the
+ * configuration says `auto`, the cases' file inputs uploaded once.
+ * @throws DifyError
+ */
+export async function publishedWorkflowTarget(
+  workflow: WorkflowConfig,
+  cases: Iterable<PlannedCase>,
+  context: Pick<TargetsContext, 'apiBase' | 'fetch' | 'user' | 'signal'>,
+): Promise<CaseTarget> {
+  const { signal } = context;
+  const client = new DifyClient({
+    apiBase: context.apiBase,
+    apiKey: workflow.api_key,
+    app: workflow.id,
+    ...(context.fetch === undefined ? {} : { fetch: context.fetch }),
+  });
+  const mode = workflow.mode === 'auto' ? (await client.info({ signal })).mode : workflow.mode;
+  const files = await uploadFiles(client, cases, context.user, signal);
+  return publishedAppTarget(client, {
+    label: `app ${workflow.id}`,
+    mode,
+    responseMode: workflow.response_mode,
+    files,
+  });
+}
+
+/**
  * The targets of one workflow. Without variants: its published app, through the public API,
  * file inputs uploaded once. With variants: its app is exported once through the console (only
  * read), every variant checked against its prompts, and each variant run on a sandbox copy's
@@ -112,20 +139,7 @@ export async function workflowTargets(
 ): Promise<WorkflowTargets> {
   const { signal } = context;
   if (workflow.variants === undefined) {
-    const client = new DifyClient({
-      apiBase: context.apiBase,
-      apiKey: workflow.api_key,
-      app: workflow.id,
-      ...(context.fetch === undefined ? {} : { fetch: context.fetch }),
-    });
-    const mode = workflow.mode === 'auto' ? (await client.info({ signal })).mode : workflow.mode;
-    const files = await uploadFiles(client, cases, context.user, signal);
-    const target = publishedAppTarget(client, {
-      label: `app ${workflow.id}`,
-      mode,
-      responseMode: workflow.response_mode,
-      files,
-    });
+    const target = await publishedWorkflowTarget(workflow, cases, context);
     return { use: () => Promise.resolve(target), sandbox: undefined };
   }
   const app = inspected ?? (await inspectVariants(workflow, index, cases, context));

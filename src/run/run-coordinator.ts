@@ -1,0 +1,194 @@
+import { readFile } from 'node:fs/promises';
+import { Redis } from 'ioredis';
+import { AutoOptError } from '../core/autoopt-error.js';
+import { CaseQueue, type CaseJob } from '../queue/case-queue.js';
+import { RunChannel } from '../queue/run-channel.js';
+import type { ResultRecord } from '../store/run-store.js';
+import { onBuiltInWhenSimulated } from './built-in-simulator.js';
+import { hasFileInputs } from './upload-files.js';
+import { openRun, type OpenedRun } from './open-run.js';
+import { prepareRun, type PreparedRun } from './prepare-run.js';
+import { RunNotFoundError } from './run-not-found-error.js';
+import { continuation, type RunSuiteOptions, type SuiteSummary } from './run-suite.js';
+import { storeSink } from './result-sink.js';
+import { finishRun } from './summarize-run.js';
+
+/** How a distributed run is coordinated: a local run's options, and the queue's Redis. */
+export interface CoordinateOptions extends RunSuiteOptions {
+  readonly queueUrl: string;
+  /** Each worker's count of results, as they come (for the live display). */
+  readonly onWorkerResult?: ((worker: string) => void) | undefined;
+}
+
+/** A coordinated run's summary, with how many results each worker sent. */
+export type CoordinatedSummary = SuiteSummary & {
+  readonly workers: Readonly<Record<string, number>>;
+};
+
+/**
+ * Runs a suite on workers: plans and stores the run as `run` does, announces it in Redis (its
+ * configuration with `${VAR}` unresolved: no secret goes there), enqueues one job per case still
+ * to run (ids from run and case: enqueueing again adds nothing), then writes each result that
+ * comes back on the run's stream into the store, acknowledging it only once committed. Ctrl-C
+ * cancels the run on every worker; `--resume` takes it up again.
+ * @throws ConfigError, AutoOptError (`E_QUEUE_UNSUPPORTED`: variants, judges and file inputs do
+ * not run on workers yet), RunNotFoundError, StoreError, and Redis's errors.
+ */
+export function coordinateRun(options: CoordinateOptions): Promise<CoordinatedSummary> {
+  // The built-in simulator serves the workers of this machine for the run's length.
+  return onBuiltInWhenSimulated(options, coordinateOn);
+}
+
+/** What workers cannot run yet, refused before anything is stored. */
+function checkSupported(options: CoordinateOptions, prepared: PreparedRun): void {
+  const unsupported = (what: string): AutoOptError =>
+    new AutoOptError(
+      'E_QUEUE_UNSUPPORTED',
+      `${what} do not run on workers yet: run it without --queue`,
+    );
+  if (prepared.variantApps.size > 0) throw unsupported('prompt variants');
+  if (prepared.judge !== undefined) throw unsupported('llm_judge assertions');
+  for (const { cases } of prepared.plan) if (hasFileInputs(cases)) throw unsupported('file inputs');
+}
+
+async function coordinateOn(options: CoordinateOptions): Promise<CoordinatedSummary> {
+  const { loaded, store } = options;
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const how = continuation(options);
+  if (how.kind !== 'new' && store.getRun(how.runId) === undefined)
+    throw new RunNotFoundError(how.runId);
+  const prepared = await prepareRun(loaded, store, {
+    now: started,
+    repeat: options.repeat,
+    filter: options.filter,
+    console: () => Promise.reject(new Error('the console is not used by a coordinated run')),
+    signal: options.signal,
+  });
+  checkSupported(options, prepared);
+  const redis = new Redis(options.queueUrl, { maxRetriesPerRequest: null });
+  // Results a dead coordinator never stored are stored first: their cases are not queued again.
+  if (how.kind !== 'new') await drainStream(new RunChannel(redis, how.runId), store);
+  const opened = openRun(
+    store,
+    loaded,
+    prepared.plan.map((p) => p.cases),
+    how,
+    { now: started },
+  );
+  options.progress?.begin(opened.total);
+  const reader = redis.duplicate();
+  const queue = new CaseQueue(options.queueUrl);
+  const channel = new RunChannel(redis, opened.runId);
+  let outcome: { stopReason: string | undefined; workers: Record<string, number> };
+  try {
+    await channel.announce({
+      configText: await readFile(loaded.file, 'utf8'),
+      configFile: loaded.file,
+      toolVersion: options.toolVersion,
+      apiBase: options.apiBase,
+    });
+    const expected = await enqueue(queue, opened);
+    outcome = await collect(new RunChannel(reader, opened.runId), expected, options, opened.runId);
+    if (outcome.stopReason !== undefined || options.signal?.aborted === true)
+      await channel.cancel();
+  } catch (error) {
+    store.setRunStatus(opened.runId, 'stopped', {
+      reason: error instanceof Error ? error.message : String(error),
+    });
+    throw error;
+  } finally {
+    await queue.close();
+  }
+  const interrupted = options.signal?.aborted === true;
+  const status =
+    outcome.stopReason !== undefined ? 'stopped' : interrupted ? 'interrupted' : 'finished';
+  if (status === 'finished') await channel.clear();
+  reader.disconnect();
+  redis.disconnect();
+  const summary = finishRun(
+    store,
+    opened.runId,
+    { status, reason: outcome.stopReason ?? (interrupted ? 'interrupted by the user' : undefined) },
+    { wallMs: now().getTime() - started.getTime(), judge: undefined },
+  );
+  return { ...summary, workers: outcome.workers };
+}
+
+/** Stores every result waiting on a run's stream (one row per case), then acknowledges them. */
+async function drainStream(channel: RunChannel, store: CoordinateOptions['store']): Promise<void> {
+  for (const backlog of [true, false]) {
+    for (;;) {
+      const messages = await channel.receive('coordinator', { count: 500, backlog });
+      if (messages.length === 0) break;
+      const records: ResultRecord[] = [];
+      for (const { entry } of messages)
+        if (entry.kind === 'result') records.push(entry.record as ResultRecord);
+      store.saveResults(channel.runId, records);
+      await channel.acknowledge(messages.map((m) => m.id));
+    }
+  }
+}
+
+/** Enqueues the cases still to run; their ids, which the results must cover. */
+async function enqueue(queue: CaseQueue, opened: OpenedRun): Promise<Set<string>> {
+  const expected = new Set<string>();
+  const runId = opened.runId;
+  await queue.enqueue(
+    (function* jobs(): Generator<CaseJob> {
+      for (const group of opened.pending)
+        for (const planned of group) {
+          expected.add(planned.caseId);
+          yield { runId, caseId: planned.caseId, payload: planned };
+        }
+    })(),
+  );
+  return expected;
+}
+
+/**
+ * Reads the run's stream until every expected case has its result (a case run twice, after a
+ * worker died, is stored once), a worker refuses the run, or the run is interrupted.
+ */
+async function collect(
+  channel: RunChannel,
+  expected: Set<string>,
+  options: CoordinateOptions,
+  runId: string,
+): Promise<{ stopReason: string | undefined; workers: Record<string, number> }> {
+  const workers: Record<string, number> = {};
+  let storeFailure: Error | undefined;
+  const sink = storeSink(options.store, runId, {
+    onCommit: (record) => {
+      options.progress?.recorded(record);
+      options.onResult?.(record);
+    },
+    onFailure: (error) => {
+      storeFailure = error;
+    },
+  });
+  // First what a previous coordinator read and never acknowledged, then what is new.
+  let backlog = true;
+  while (expected.size > 0 && options.signal?.aborted !== true) {
+    const messages = await channel.receive('coordinator', { count: 200, blockMs: 500, backlog });
+    if (backlog && messages.length === 0) backlog = false;
+    let stopReason: string | undefined;
+    for (const { entry } of messages) {
+      if (entry.kind === 'refused') {
+        stopReason ??= entry.message;
+        continue;
+      }
+      const record = entry.record as ResultRecord;
+      if (!expected.delete(record.caseId)) continue;
+      workers[entry.worker] = (workers[entry.worker] ?? 0) + 1;
+      options.onWorkerResult?.(entry.worker);
+      sink.write(record);
+    }
+    // Committed before acknowledged: a crash in between finds them again in the backlog.
+    sink.flush();
+    if (storeFailure !== undefined) throw storeFailure;
+    await channel.acknowledge(messages.map((m) => m.id));
+    if (stopReason !== undefined) return { stopReason, workers };
+  }
+  return { stopReason: undefined, workers };
+}

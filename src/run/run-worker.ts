@@ -1,0 +1,255 @@
+import { Redis } from 'ioredis';
+import { CaseGrader } from '../assertions/case-grader.js';
+import { apiBaseOf, type Config, type WorkflowConfig } from '../config/config-schema.js';
+import { parseConfig } from '../config/load-config.js';
+import { TOOL_VERSION } from '../core/tool-version.js';
+import { CancellationToken } from '../executor/cancellation-token.js';
+import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
+import { serveCaseQueue, type CaseJob, type LockTimings } from '../queue/case-queue.js';
+import { GcraRateLimit } from '../queue/gcra-rate-limit.js';
+import { CANCEL_CHANNEL, RunChannel } from '../queue/run-channel.js';
+import type { CaseTarget } from './case-target.js';
+import { executionPolicyFromConfig } from './execution-policy-from-config.js';
+import type { PlannedCase } from './planned-case.js';
+import { memorySink } from './result-sink.js';
+import { runCases } from './run-cases.js';
+import { publishedWorkflowTarget } from './workflow-targets.js';
+
+/** How a worker runs. */
+export interface WorkerOptions {
+  readonly redisUrl: string;
+  /** Cases in flight at most in this process. */
+  readonly concurrency: number;
+  /** Shown on the coordinator and in `runs show`. */
+  readonly name: string;
+  /** Where secrets come from (`${VAR}` in the configuration). @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Ends the worker: cases in flight are aborted, their jobs go back to the queue. */
+  readonly signal: AbortSignal;
+  /** A line for the worker's log. */
+  readonly log: (line: string) => void;
+  readonly locks?: LockTimings;
+}
+
+/** What a worker keeps of one run, made from the run's announcement the first time. */
+interface RunContext {
+  readonly channel: RunChannel;
+  readonly config: Config;
+  readonly apiBase: string;
+  readonly user: string;
+  readonly policy: ExecutionPolicyInput;
+  readonly rateLimiter: GcraRateLimit | undefined;
+  readonly graders: Map<string, CaseGrader>;
+  readonly targets: Map<string, Promise<CaseTarget>>;
+  /** Cases of the run in flight here: a cancelled run aborts them. */
+  readonly inFlight: Set<CancellationToken>;
+}
+
+/** Why a worker will not run a run's cases (another tool version, a config it cannot read). */
+class RunRefused extends Error {}
+
+/**
+ * Serves the case queue until `signal` aborts: each case run as `run` runs it (target, executor
+ * retries and timeouts, the run's one rate limit through Redis, grading), its result sent back
+ * on the run's stream. Secrets come from this process's environment, never from Redis.
+ */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = redis.duplicate();
+  const runs = new Map<string, Promise<RunContext>>();
+  await warnOnEviction(redis, options.log);
+  await subscriber.subscribe(CANCEL_CHANNEL);
+  subscriber.on('message', (_channel: string, runId: string) => {
+    void runs.get(runId)?.then((run) => {
+      for (const token of run.inFlight) token.cancel('the run was cancelled');
+    });
+  });
+  const contextOf = (runId: string): Promise<RunContext> => {
+    let context = runs.get(runId);
+    if (context === undefined) {
+      context = openRunContext(new RunChannel(redis, runId), options);
+      runs.set(runId, context);
+      // A refusal is not kept: the coordinator may fix its side and resume.
+      context.catch(() => runs.delete(runId));
+    }
+    return context;
+  };
+  const worker = serveCaseQueue(
+    options.redisUrl,
+    (job, signal) => runJob(job, { contextOf, redis }, options, signal),
+    { concurrency: options.concurrency, name: options.name, ...options.locks },
+  );
+  worker.on('error', (error) => {
+    options.log(`worker: ${error.message}`);
+  });
+  options.log(
+    `worker ${options.name}: serving ${options.redisUrl} at concurrency ${options.concurrency}`,
+  );
+  await new Promise<void>((resolve) => {
+    if (options.signal.aborted) resolve();
+    else
+      options.signal.addEventListener(
+        'abort',
+        () => {
+          resolve();
+        },
+        { once: true },
+      );
+  });
+  for (const context of runs.values())
+    void context
+      .then((run) => {
+        for (const token of run.inFlight) token.cancel('the worker is stopping');
+      })
+      .catch(() => undefined);
+  await worker.close();
+  subscriber.disconnect();
+  redis.disconnect();
+}
+
+/** Warns when Redis may evict keys: a queue that loses jobs loses cases. */
+async function warnOnEviction(redis: Redis, log: (line: string) => void): Promise<void> {
+  const answer = await redis.config('GET', 'maxmemory-policy');
+  const policy = answer[1];
+  if (policy !== undefined && policy !== 'noeviction')
+    log(
+      `warning: Redis maxmemory-policy is ${policy}; set it to noeviction, or Redis may drop queued cases`,
+    );
+}
+
+async function openRunContext(channel: RunChannel, options: WorkerOptions): Promise<RunContext> {
+  const announcement = await channel.announcement();
+  if (announcement === undefined) throw new RunRefused(`run ${channel.runId} is not in Redis`);
+  if (announcement.toolVersion !== TOOL_VERSION)
+    throw new RunRefused(
+      `worker ${options.name} runs dify-autoopt ${TOOL_VERSION}, the run was planned by ${announcement.toolVersion}`,
+    );
+  let config: Config;
+  try {
+    config = parseConfig(
+      announcement.configText,
+      announcement.configFile,
+      options.env ?? process.env,
+    );
+  } catch (error) {
+    throw new RunRefused(
+      `worker ${options.name} cannot read the run's configuration: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const limit = config.execution.rate_limit;
+  return {
+    channel,
+    config,
+    apiBase: announcement.apiBase ?? apiBaseOf(config.dify),
+    user: `${config.dify.user_prefix}-${channel.runId}`,
+    policy: executionPolicyFromConfig(config.execution, {}),
+    rateLimiter:
+      limit === undefined
+        ? undefined
+        : new GcraRateLimit({
+            redis: channel.redis,
+            key: channel.rateKey,
+            perMinute: limit.per_minute,
+            burst: limit.burst,
+          }),
+    graders: new Map(),
+    targets: new Map(),
+    inFlight: new Set(),
+  };
+}
+
+/** The workflow a case belongs to. @throws RunRefused when the configuration lacks it. */
+function workflowOf(run: RunContext, id: string): WorkflowConfig {
+  const workflow = run.config.workflows.find((w) => w.id === id);
+  if (workflow === undefined) throw new RunRefused(`the run's configuration has no workflow ${id}`);
+  return workflow;
+}
+
+/** Runs one job's case and sends its result; a refused run sends why, once per job. */
+async function runJob(
+  job: CaseJob,
+  worker: { readonly contextOf: (runId: string) => Promise<RunContext>; readonly redis: Redis },
+  options: WorkerOptions,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let run: RunContext;
+  try {
+    run = await worker.contextOf(job.runId);
+  } catch (error) {
+    if (!(error instanceof RunRefused)) throw error;
+    options.log(`refused a case of run ${job.runId}: ${error.message}`);
+    await new RunChannel(worker.redis, job.runId).send({
+      kind: 'refused',
+      worker: options.name,
+      message: error.message,
+    });
+    return;
+  }
+  // A cancelled run's cases are dropped: its resume enqueues what is left.
+  if (await run.channel.cancelled()) return;
+  const planned = job.payload as PlannedCase;
+  let workflow: WorkflowConfig;
+  try {
+    workflow = workflowOf(run, planned.workflowId);
+  } catch (error) {
+    await run.channel.send({
+      kind: 'refused',
+      worker: options.name,
+      message: (error as Error).message,
+    });
+    return;
+  }
+  const token = new CancellationToken();
+  const onAbort = (): void => {
+    token.cancel('the worker is stopping');
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  run.inFlight.add(token);
+  try {
+    let target = run.targets.get(workflow.id);
+    if (target === undefined) {
+      target = publishedWorkflowTarget(workflow, [], {
+        apiBase: run.apiBase,
+        user: run.user,
+        signal: token.signal,
+      });
+      run.targets.set(workflow.id, target);
+      target.catch(() => run.targets.delete(workflow.id));
+    }
+    const context = {
+      target: await target,
+      grader: graderOf(run, workflow),
+      judge: undefined,
+      user: run.user,
+    };
+    const sink = memorySink();
+    await runCases([planned], () => context, sink, {
+      runId: job.runId,
+      policy: run.policy,
+      token,
+      grading: run.config.grading,
+      rateLimiter: run.rateLimiter,
+    });
+    const record = sink.records[0];
+    // A case cut short by a cancel or a stopping worker is not a result: it runs again.
+    if (record === undefined || token.isCancelled) {
+      if (signal?.aborted === true) throw new Error('the worker stopped before the case ended');
+      return;
+    }
+    await run.channel.send({ kind: 'result', worker: options.name, record });
+  } finally {
+    run.inFlight.delete(token);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function graderOf(run: RunContext, workflow: WorkflowConfig): CaseGrader {
+  let grader = run.graders.get(workflow.id);
+  if (grader === undefined) {
+    grader = new CaseGrader([...run.config.default_assert, ...workflow.assert], {
+      threshold: workflow.threshold,
+    });
+    run.graders.set(workflow.id, grader);
+  }
+  return grader;
+}
