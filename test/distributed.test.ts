@@ -229,4 +229,88 @@ describe('run --queue with worker processes', () => {
     expect(ended.err).toContain('E_QUEUE_UNSUPPORTED');
     expect(ended.err).toContain('llm_judge assertions do not run on workers yet');
   }, 60_000);
+
+  it('Ctrl-C cancels the run on every worker, keeps what finished, and resumes through the queue', async () => {
+    project(12);
+    sim.app('wf').behaviour = {
+      ...sim.app('wf').behaviour,
+      latency_ms: { minMs: 1500, maxMs: 1500 },
+    };
+    try {
+      const w1 = worker('w1');
+      const run = coordinator();
+      const before = sim.stats().runsFinished;
+      const stopsBefore = sim.stats().stops.length;
+      // Interrupted while cases are in flight on the worker (each takes 1.5 s at the simulator).
+      await until(() => sim.stats().runsFinished >= before + 4 && sim.app('wf').inFlight >= 2);
+      run.kill('SIGINT');
+      const ended = await run.done;
+      expect(ended.code).toBe(130);
+      expect(ended.err).toMatch(
+        /resume with: dify-autoopt run -c suite\.yaml --resume (\S+) --queue /,
+      );
+      const interrupted = stored();
+      expect(interrupted.status).toBe('interrupted');
+      expect(interrupted.caseIds.length).toBeLessThan(36);
+      // The worker aborted its cases in flight: their Dify runs were stopped through the API.
+      await until(() => sim.stats().stops.length > stopsBefore);
+      // …and, the run cancelled, it starts none of its queued cases.
+      await until(() => sim.app('wf').inFlight === 0);
+      const startedAfter = sim.stats().runsStarted;
+      expect(w1.output()).not.toContain('Error');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(sim.stats().runsStarted).toBe(startedAfter);
+      sim.app('wf').behaviour = {
+        ...sim.app('wf').behaviour,
+        latency_ms: { minMs: 50, maxMs: 50 },
+      };
+      const resumed = await coordinator(['--resume', interrupted.runId]).done;
+      expect(resumed.code, resumed.err).toBe(0);
+      const after = stored();
+      expect(after.caseIds).toHaveLength(36);
+      expect(new Set(after.caseIds).size).toBe(36);
+    } finally {
+      sim.app('wf').behaviour = {
+        ...sim.app('wf').behaviour,
+        latency_ms: { minMs: 50, maxMs: 50 },
+      };
+    }
+  }, 60_000);
+
+  it('says the run is gone when Redis loses it mid-run, and how to resume', async () => {
+    project(12);
+    sim.app('wf').behaviour = {
+      ...sim.app('wf').behaviour,
+      latency_ms: { minMs: 300, maxMs: 300 },
+    };
+    try {
+      worker('w1');
+      const run = coordinator();
+      const before = sim.stats().runsFinished;
+      await until(() => sim.stats().runsFinished >= before + 2);
+      await inspect.flushall();
+      const ended = await run.done;
+      expect(ended.code).toBe(1);
+      expect(ended.err).toContain('E_QUEUE_GONE');
+      expect(ended.err).toMatch(/is gone from the queue's Redis .*--resume \S+ --queue/);
+      expect(stored().status).toBe('stopped');
+    } finally {
+      sim.app('wf').behaviour = {
+        ...sim.app('wf').behaviour,
+        latency_ms: { minMs: 50, maxMs: 50 },
+      };
+    }
+  }, 60_000);
+
+  it('warns a worker whose Redis may evict keys', async () => {
+    project(1);
+    await inspect.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    try {
+      const w = worker('evictable');
+      await until(() => w.output().includes('serving'));
+      expect(w.output()).toContain('maxmemory-policy is allkeys-lru; set it to noeviction');
+    } finally {
+      await inspect.config('SET', 'maxmemory-policy', 'noeviction');
+    }
+  }, 60_000);
 });

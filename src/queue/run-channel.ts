@@ -103,7 +103,8 @@ export class RunChannel {
       )
       .catch((error: unknown) => {
         // A run never announced on this Redis has no stream yet: nothing to read.
-        if (String(error).includes('NOGROUP')) return null;
+        // (or the stream vanished under a blocked read: Redis flushed or restarted).
+        if (/NOGROUP|UNBLOCKED/.test(String(error))) return null;
         throw error;
       })) as [string, [string, string[]][]][] | null;
     const messages = answer?.[0]?.[1] ?? [];

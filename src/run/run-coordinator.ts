@@ -6,7 +6,7 @@ import { RunChannel } from '../queue/run-channel.js';
 import type { ResultRecord } from '../store/run-store.js';
 import { onBuiltInWhenSimulated } from './built-in-simulator.js';
 import { hasFileInputs } from './upload-files.js';
-import { openRun, type OpenedRun } from './open-run.js';
+import { openRun, type Continuation, type OpenedRun } from './open-run.js';
 import { prepareRun, type PreparedRun } from './prepare-run.js';
 import { RunNotFoundError } from './run-not-found-error.js';
 import { continuation, type RunSuiteOptions, type SuiteSummary } from './run-suite.js';
@@ -66,16 +66,23 @@ async function coordinateOn(options: CoordinateOptions): Promise<CoordinatedSumm
     signal: options.signal,
   });
   checkSupported(options, prepared);
-  const redis = new Redis(options.queueUrl, { maxRetriesPerRequest: null });
-  // Results a dead coordinator never stored are stored first: their cases are not queued again.
-  if (how.kind !== 'new') await drainStream(new RunChannel(redis, how.runId), store);
-  const opened = openRun(
-    store,
-    loaded,
-    prepared.plan.map((p) => p.cases),
-    how,
-    { now: started },
-  );
+  // The coordinator's own calls give up after ioredis's retries: a Redis that stays away is said.
+  const redis = new Redis(options.queueUrl);
+  let opened: OpenedRun;
+  try {
+    // Results a dead coordinator never stored are stored first: their cases are not queued again.
+    if (how.kind !== 'new') await drainStream(new RunChannel(redis, how.runId), store);
+    opened = openRun(
+      store,
+      loaded,
+      prepared.plan.map((p) => p.cases),
+      how,
+      { now: started },
+    );
+  } catch (error) {
+    redis.disconnect();
+    throw error instanceof AutoOptError ? error : queueFailure(error, options.queueUrl, how);
+  }
   options.progress?.begin(opened.total);
   const reader = redis.duplicate();
   const queue = new CaseQueue(options.queueUrl);
@@ -93,19 +100,25 @@ async function coordinateOn(options: CoordinateOptions): Promise<CoordinatedSumm
     if (outcome.stopReason !== undefined || options.signal?.aborted === true)
       await channel.cancel();
   } catch (error) {
-    store.setRunStatus(opened.runId, 'stopped', {
-      reason: error instanceof Error ? error.message : String(error),
-    });
-    throw error;
+    const failure =
+      error instanceof AutoOptError
+        ? error
+        : queueFailure(error, options.queueUrl, { kind: 'resume', runId: opened.runId });
+    store.setRunStatus(opened.runId, 'stopped', { reason: failure.message });
+    redis.disconnect();
+    throw failure;
   } finally {
     await queue.close();
+    reader.disconnect();
   }
   const interrupted = options.signal?.aborted === true;
   const status =
     outcome.stopReason !== undefined ? 'stopped' : interrupted ? 'interrupted' : 'finished';
-  if (status === 'finished') await channel.clear();
-  reader.disconnect();
-  redis.disconnect();
+  try {
+    if (status === 'finished') await channel.clear();
+  } finally {
+    redis.disconnect();
+  }
   const summary = finishRun(
     store,
     opened.runId,
@@ -113,6 +126,16 @@ async function coordinateOn(options: CoordinateOptions): Promise<CoordinatedSumm
     { wallMs: now().getTime() - started.getTime(), judge: undefined },
   );
   return { ...summary, workers: outcome.workers };
+}
+
+/** A Redis failure, said with where the queue is and how to go on. */
+function queueFailure(error: unknown, url: string, how: Continuation): AutoOptError {
+  const resume = how.kind === 'new' ? '' : `; resume with --resume ${how.runId} --queue`;
+  return new AutoOptError(
+    'E_QUEUE_FAILED',
+    `the queue's Redis at ${url} failed: ${error instanceof Error ? error.message : String(error)}${resume}`,
+    { cause: error },
+  );
 }
 
 /** Stores every result waiting on a run's stream (one row per case), then acknowledges them. */
@@ -171,6 +194,11 @@ async function collect(
   let backlog = true;
   while (expected.size > 0 && options.signal?.aborted !== true) {
     const messages = await channel.receive('coordinator', { count: 200, blockMs: 500, backlog });
+    if (messages.length === 0 && !backlog && (await channel.announcement()) === undefined)
+      throw new AutoOptError(
+        'E_QUEUE_GONE',
+        `run ${runId} is gone from the queue's Redis (restarted without persistence, or flushed): --resume ${runId} --queue enqueues what is left`,
+      );
     if (backlog && messages.length === 0) backlog = false;
     let stopReason: string | undefined;
     for (const { entry } of messages) {
