@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
-import { sleep, systemClock, type Clock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { RateLimit } from '../executor/rate-limit.js';
+import { LocalLine } from './local-line.js';
 
 /**
  * The generic cell rate algorithm in one script, so that every process sharing `KEYS[1]` draws
@@ -84,13 +85,6 @@ export interface GcraRateLimitOptions {
   readonly clockIsRedis?: boolean;
 }
 
-interface Waiter {
-  readonly count: number;
-  readonly signal: AbortSignal | undefined;
-  /** Settles the waiter once (granted, refused or aborted) and removes its abort listener. */
-  readonly settle: (error?: Error) => void;
-}
-
 /**
  * A token bucket shared through Redis by every process of a run: the executor's
  * {@link RateLimit}, so a worker's pool starts no attempt the whole run's limit would refuse.
@@ -101,8 +95,7 @@ export class GcraRateLimit implements RateLimit {
   readonly #intervalUs: number;
   readonly #burst: number;
   readonly #clock: Clock;
-  readonly #queue: Waiter[] = [];
-  #pumping = false;
+  readonly #line: LocalLine<number, undefined>;
   #calls = 0;
 
   constructor(options: GcraRateLimitOptions) {
@@ -111,6 +104,15 @@ export class GcraRateLimit implements RateLimit {
     this.#intervalUs = 60_000_000 / options.perMinute;
     this.#burst = Math.max(1, options.burst ?? 1);
     this.#clock = options.clock ?? systemClock;
+    this.#line = new LocalLine({
+      clock: this.#clock,
+      ask: async (count) => {
+        const answer = await this.#take(count);
+        return answer.taken
+          ? { granted: true, value: undefined }
+          : { granted: false, retryMs: Math.ceil(answer.waitUs / 1000) };
+      },
+    });
   }
 
   /** Script calls made so far (about one per start). */
@@ -125,65 +127,12 @@ export class GcraRateLimit implements RateLimit {
 
   /** Waits in line, then until Redis grants the tokens; rejects when `signal` aborts. */
   acquire(count = 1, options: { readonly signal?: AbortSignal | undefined } = {}): Promise<void> {
-    const { signal } = options;
-    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     // More than the burst at once could never be granted.
-    if (count > this.#burst)
+    if (count > this.#burst && options.signal?.aborted !== true)
       return Promise.reject(
         new RangeError(`cannot take ${count} tokens: the burst is ${this.#burst}`),
       );
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const onAbort = (): void => {
-        waiter.settle(signal?.reason as Error);
-      };
-      const waiter: Waiter = {
-        count,
-        signal,
-        settle: (error?: Error) => {
-          if (settled) return;
-          settled = true;
-          signal?.removeEventListener('abort', onAbort);
-          // An aborted waiter leaves the line at once; the head's pending call is let be.
-          const at = this.#queue.indexOf(waiter);
-          if (at >= 0) this.#queue.splice(at, 1);
-          if (error === undefined) resolve();
-          else reject(error);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#queue.push(waiter);
-      void this.#pump();
-    });
-  }
-
-  /** Serves the line head first, one script call at a time. */
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      for (let head = this.#queue[0]; head !== undefined; head = this.#queue[0]) {
-        let answer: GcraAnswer;
-        try {
-          answer = await this.#take(head.count);
-        } catch (error) {
-          // Redis refused or went away: this start fails; the next in line tries afresh.
-          head.settle(error as Error);
-          continue;
-        }
-        // The head may have been aborted while its call was out: its tokens go unused.
-        if (this.#queue[0] !== head) continue;
-        if (answer.taken) {
-          head.settle();
-          continue;
-        }
-        await sleep(this.#clock, Math.ceil(answer.waitUs / 1000), { signal: head.signal }).catch(
-          () => undefined,
-        );
-      }
-    } finally {
-      this.#pumping = false;
-    }
+    return this.#line.wait(count, options.signal);
   }
 
   #take(count: number): Promise<GcraAnswer> {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { appSlotKeys } from './app-slots.js';
 
 /** What a run tells its workers through Redis: no secret ever (`${VAR}` stays unresolved). */
 export interface RunAnnouncement {
@@ -38,6 +39,11 @@ export class RunChannel {
   /** The token bucket's key every process of the run shares. */
   get rateKey(): string {
     return keyOf(this.runId, 'rate');
+  }
+
+  /** The prefix of an app's concurrency cap every process of the run shares. */
+  appKey(workflowId: string): string {
+    return keyOf(this.runId, `app:${workflowId}`);
   }
 
   async announce(announcement: RunAnnouncement): Promise<void> {
@@ -122,13 +128,14 @@ export class RunChannel {
     await this.#redis.xdel(stream, ...ids);
   }
 
-  /** Removes everything the run kept in Redis (it is over). */
-  async clear(): Promise<void> {
+  /** Removes everything the run kept in Redis (it is over), with the caps of its apps. */
+  async clear(workflowIds: readonly string[] = []): Promise<void> {
     await this.#redis.del(
       keyOf(this.runId, 'config'),
       keyOf(this.runId, 'cancelled'),
       keyOf(this.runId, 'results'),
       this.rateKey,
+      ...workflowIds.flatMap((id) => appSlotKeys(this.appKey(id))),
     );
   }
 }

@@ -115,7 +115,7 @@ async function coordinateOn(options: CoordinateOptions): Promise<CoordinatedSumm
   const status =
     outcome.stopReason !== undefined ? 'stopped' : interrupted ? 'interrupted' : 'finished';
   try {
-    if (status === 'finished') await channel.clear();
+    if (status === 'finished') await channel.clear(loaded.config.workflows.map((w) => w.id));
   } finally {
     redis.disconnect();
   }
@@ -146,7 +146,8 @@ async function drainStream(channel: RunChannel, store: CoordinateOptions['store'
       if (messages.length === 0) break;
       const records: ResultRecord[] = [];
       for (const { entry } of messages)
-        if (entry.kind === 'result') records.push(entry.record as ResultRecord);
+        if (entry.kind === 'result')
+          records.push({ ...(entry.record as ResultRecord), worker: entry.worker });
       store.saveResults(channel.runId, records);
       await channel.acknowledge(messages.map((m) => m.id));
     }
@@ -210,7 +211,7 @@ async function collect(
       if (!expected.delete(record.caseId)) continue;
       workers[entry.worker] = (workers[entry.worker] ?? 0) + 1;
       options.onWorkerResult?.(entry.worker);
-      sink.write(record);
+      sink.write({ ...record, worker: entry.worker });
     }
     // Committed before acknowledged: a crash in between finds them again in the backlog.
     sink.flush();

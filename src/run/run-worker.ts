@@ -5,6 +5,7 @@ import { parseConfig } from '../config/load-config.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import { CancellationToken } from '../executor/cancellation-token.js';
 import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
+import { AppSlots } from '../queue/app-slots.js';
 import { serveCaseQueue, type CaseJob, type LockTimings } from '../queue/case-queue.js';
 import { GcraRateLimit } from '../queue/gcra-rate-limit.js';
 import { CANCEL_CHANNEL, RunChannel } from '../queue/run-channel.js';
@@ -13,6 +14,7 @@ import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import type { PlannedCase } from './planned-case.js';
 import { memorySink } from './result-sink.js';
 import { runCases } from './run-cases.js';
+import { sharedLimitsTarget } from './shared-limits-target.js';
 import { publishedWorkflowTarget } from './workflow-targets.js';
 
 /** How a worker runs. */
@@ -39,6 +41,8 @@ interface RunContext {
   readonly user: string;
   readonly policy: ExecutionPolicyInput;
   readonly rateLimiter: GcraRateLimit | undefined;
+  /** Each app's concurrency cap, shared with every worker of the run. */
+  readonly slots: Map<string, AppSlots>;
   readonly graders: Map<string, CaseGrader>;
   readonly targets: Map<string, Promise<CaseTarget>>;
   /** Cases of the run in flight here: a cancelled run aborts them. */
@@ -100,6 +104,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     void context
       .then((run) => {
         for (const token of run.inFlight) token.cancel('the worker is stopping');
+        for (const slots of run.slots.values()) slots.close();
       })
       .catch(() => undefined);
   await worker.close();
@@ -142,7 +147,8 @@ async function openRunContext(channel: RunChannel, options: WorkerOptions): Prom
     config,
     apiBase: announcement.apiBase ?? apiBaseOf(config.dify),
     user: `${config.dify.user_prefix}-${channel.runId}`,
-    policy: executionPolicyFromConfig(config.execution, {}),
+    // The run's rate limit is the shared one, taken per call by the target (after its slot).
+    policy: executionPolicyFromConfig({ ...config.execution, rate_limit: undefined }),
     rateLimiter:
       limit === undefined
         ? undefined
@@ -152,6 +158,7 @@ async function openRunContext(channel: RunChannel, options: WorkerOptions): Prom
             perMinute: limit.per_minute,
             burst: limit.burst,
           }),
+    slots: new Map(),
     graders: new Map(),
     targets: new Map(),
     inFlight: new Set(),
@@ -212,7 +219,12 @@ async function runJob(
         apiBase: run.apiBase,
         user: run.user,
         signal: token.signal,
-      });
+      }).then((published) =>
+        sharedLimitsTarget(published, {
+          slots: slotsOf(run, workflow.id, options),
+          rateLimiter: run.rateLimiter,
+        }),
+      );
       run.targets.set(workflow.id, target);
       target.catch(() => run.targets.delete(workflow.id));
     }
@@ -228,7 +240,6 @@ async function runJob(
       policy: run.policy,
       token,
       grading: run.config.grading,
-      rateLimiter: run.rateLimiter,
     });
     const record = sink.records[0];
     // A case cut short by a cancel or a stopping worker is not a result: it runs again.
@@ -241,6 +252,22 @@ async function runJob(
     run.inFlight.delete(token);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The app's cap shared by every worker of the run (the run's `execution.concurrency`). */
+function slotsOf(run: RunContext, workflowId: string, options: WorkerOptions): AppSlots {
+  let slots = run.slots.get(workflowId);
+  if (slots === undefined) {
+    slots = new AppSlots({
+      redis: run.channel.redis,
+      key: run.channel.appKey(workflowId),
+      max: run.config.execution.concurrency,
+      // A killed worker's slots come back when its jobs do.
+      leaseMs: options.locks?.lockDurationMs ?? 30_000,
+    });
+    run.slots.set(workflowId, slots);
+  }
+  return slots;
 }
 
 function graderOf(run: RunContext, workflow: WorkflowConfig): CaseGrader {

@@ -139,4 +139,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'the worker that ran each result of a distributed run (null for a local run)',
+    sql: `
+      ALTER TABLE results ADD COLUMN worker TEXT;
+    `,
+  },
 ];

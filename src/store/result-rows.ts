@@ -31,6 +31,8 @@ export interface ResultRecord {
   readonly gradeClass: string | null;
   /** Each assertion's grade: type, name, score, pass, weight, reason. */
   readonly grades: unknown;
+  /** The worker that ran the case, in a distributed run (`run --queue`). */
+  readonly worker?: string | null | undefined;
 }
 
 /** A row as SQLite gives it. */
@@ -87,6 +89,7 @@ const COLUMNS: readonly {
   { field: 'score', column: 'score', write: (r) => r.score, read: real },
   { field: 'gradeClass', column: 'grade_class', write: (r) => r.gradeClass, read: text },
   { field: 'grades', column: 'grades_json', write: (r) => json(r.grades), read: unjson },
+  { field: 'worker', column: 'worker', write: (r) => r.worker ?? null, read: text },
 ];
 
 /** The statement that writes (or replaces) one result of a run. */

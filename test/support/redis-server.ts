@@ -28,9 +28,12 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts redis-server on 127.0.0.1; says what to install when it is missing. */
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+/**
+ * Starts redis-server on 127.0.0.1 (on `port`, to restart one; else a free port); says what to
+ * install when it is missing.
+ */
+export async function startRedis(port?: number): Promise<TestRedis> {
+  port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-'));
   const child = spawn(
     'redis-server',
