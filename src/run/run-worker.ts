@@ -61,6 +61,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const subscriber = redis.duplicate();
   const runs = new Map<string, Promise<RunContext>>();
+  sayOutages(redis, options);
+  subscriber.on('error', () => undefined);
   await warnOnEviction(redis, options.log);
   await subscriber.subscribe(CANCEL_CHANNEL);
   subscriber.on('message', (_channel: string, runId: string) => {
@@ -84,7 +86,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     { concurrency: options.concurrency, name: options.name, ...options.locks },
   );
   worker.on('error', (error) => {
-    options.log(`worker: ${error.message}`);
+    options.log(
+      error.message.startsWith('Missing lock for job')
+        ? `worker: ${error.message.split('.')[0]?.replace('Missing lock for job', 'case job') ?? ''} is gone from Redis (restarted or flushed): its result stays on the run's stream for the coordinator`
+        : `worker: ${error.message}`,
+    );
   });
   options.log(
     `worker ${options.name}: serving ${options.redisUrl} at concurrency ${options.concurrency}`,
@@ -110,6 +116,22 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   await worker.close();
   subscriber.disconnect();
   redis.disconnect();
+}
+
+/** One line when Redis goes away, one when it is back (ioredis reconnects meanwhile). */
+function sayOutages(redis: Redis, options: WorkerOptions): void {
+  let down = false;
+  redis.on('error', () => undefined);
+  redis.on('close', () => {
+    if (down || options.signal.aborted) return;
+    down = true;
+    options.log('worker: lost Redis; reconnecting');
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    options.log('worker: Redis is back');
+  });
 }
 
 /** Warns when Redis may evict keys: a queue that loses jobs loses cases. */

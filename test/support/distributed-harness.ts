@@ -19,6 +19,8 @@ const env = { WF_KEY: SECRET };
 /** What a distributed test drives. */
 export interface Harness {
   readonly redis: () => TestRedis;
+  /** Restarts redis-server on its port, empty (no persistence). */
+  restartRedis(): Promise<void>;
   /** A client to look into Redis with. */
   readonly inspect: () => Redis;
   readonly sim: () => DifySimulator;
@@ -72,6 +74,11 @@ export function distributedHarness(): Harness {
   });
   const harness: Harness = {
     redis: () => must(redis),
+    restartRedis: async () => {
+      const port = must(redis).port;
+      await must(redis).stop();
+      redis = await startRedis(port);
+    },
     inspect: () => must(inspect),
     sim: () => must(sim),
     project: (cases, options = {}) => {
