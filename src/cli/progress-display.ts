@@ -5,9 +5,16 @@ import type { ProgressSnapshot, RunProgress } from '../run/run-progress.js';
 export const seconds = (ms: number | undefined): string =>
   ms === undefined ? '—' : `${(ms / 1000).toFixed(1)}s`;
 
+/** Each worker's count of results, for a distributed run's line. */
+function workersPart(workers: ProgressSnapshot['workers']): string {
+  if (workers === undefined) return '';
+  const counts = Object.entries(workers).map(([name, n]) => `${name} ${n}`);
+  return ` · workers ${counts.join(', ')}`;
+}
+
 /** One line of a run's progress. */
 export function progressLine(s: ProgressSnapshot): string {
-  return `${s.done}/${s.total} done · ${s.passed} passed · ${s.failed} failed · ${s.inFlight} in flight · ${s.queued} queued · ${s.backoff} in backoff${s.concurrency === undefined ? '' : ` · concurrency ${s.concurrency}`} · ${seconds(s.elapsedMs)} elapsed · ETA ${seconds(s.etaMs)}`;
+  return `${s.done}/${s.total} done · ${s.passed} passed · ${s.failed} failed · ${s.inFlight} in flight · ${s.queued} queued · ${s.backoff} in backoff${s.concurrency === undefined ? '' : ` · concurrency ${s.concurrency}`} · ${seconds(s.elapsedMs)} elapsed · ETA ${seconds(s.etaMs)}${workersPart(s.workers)}`;
 }
 
 /**

@@ -65,10 +65,9 @@ export class CaseQueue {
     return count;
   }
 
-  /** Jobs still waiting or running. */
-  async waiting(): Promise<number> {
-    const counts = await this.#queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  /** Jobs a worker is running now. */
+  async active(): Promise<number> {
+    return (await this.#queue.getJobCounts('active')).active ?? 0;
   }
 
   async close(): Promise<void> {

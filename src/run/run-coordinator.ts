@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { AutoOptError } from '../core/autoopt-error.js';
-import { CaseQueue, type CaseJob } from '../queue/case-queue.js';
+import { CaseQueue } from '../queue/case-queue.js';
 import { RunChannel } from '../queue/run-channel.js';
 import type { ResultRecord } from '../store/run-store.js';
 import { onBuiltInWhenSimulated } from './built-in-simulator.js';
+import { CaseFeeder } from './case-feeder.js';
+import type { PlannedCase } from './planned-case.js';
 import { hasFileInputs } from './upload-files.js';
 import { openRun, type Continuation, type OpenedRun } from './open-run.js';
 import { prepareRun, type PreparedRun } from './prepare-run.js';
@@ -16,8 +18,8 @@ import { finishRun } from './summarize-run.js';
 /** How a distributed run is coordinated: a local run's options, and the queue's Redis. */
 export interface CoordinateOptions extends RunSuiteOptions {
   readonly queueUrl: string;
-  /** Each worker's count of results, as they come (for the live display). */
-  readonly onWorkerResult?: ((worker: string) => void) | undefined;
+  /** Jobs of the run in Redis at most at once (topped up as results come). @default 2000 */
+  readonly window?: number | undefined;
 }
 
 /** A coordinated run's summary, with how many results each worker sent. */
@@ -95,8 +97,12 @@ async function coordinateOn(options: CoordinateOptions): Promise<CoordinatedSumm
       toolVersion: options.toolVersion,
       apiBase: options.apiBase,
     });
-    const expected = await enqueue(queue, opened);
-    outcome = await collect(new RunChannel(reader, opened.runId), expected, options, opened.runId);
+    const { expected, feeder } = await feed(queue, opened, options.window ?? 2000);
+    outcome = await collect(new RunChannel(reader, opened.runId), expected, options, {
+      runId: opened.runId,
+      feeder,
+      queue,
+    });
     if (outcome.stopReason !== undefined || options.signal?.aborted === true)
       await channel.cancel();
   } catch (error) {
@@ -154,20 +160,22 @@ async function drainStream(channel: RunChannel, store: CoordinateOptions['store'
   }
 }
 
-/** Enqueues the cases still to run; their ids, which the results must cover. */
-async function enqueue(queue: CaseQueue, opened: OpenedRun): Promise<Set<string>> {
+/** The ids every result must cover, and the first window of the cases still to run queued. */
+async function feed(
+  queue: CaseQueue,
+  opened: OpenedRun,
+  window: number,
+): Promise<{ expected: Set<string>; feeder: CaseFeeder }> {
   const expected = new Set<string>();
-  const runId = opened.runId;
-  await queue.enqueue(
-    (function* jobs(): Generator<CaseJob> {
-      for (const group of opened.pending)
-        for (const planned of group) {
-          expected.add(planned.caseId);
-          yield { runId, caseId: planned.caseId, payload: planned };
-        }
-    })(),
-  );
-  return expected;
+  for (const group of opened.pending) for (const planned of group) expected.add(planned.caseId);
+  const feeder = new CaseFeeder(queue, opened.runId, pendingCases(opened), { window });
+  await feeder.topUp();
+  return { expected, feeder };
+}
+
+/** The run's cases still to run, one after another, read as they are fed. */
+function* pendingCases(opened: OpenedRun): Generator<PlannedCase> {
+  for (const group of opened.pending) yield* group;
 }
 
 /**
@@ -178,9 +186,11 @@ async function collect(
   channel: RunChannel,
   expected: Set<string>,
   options: CoordinateOptions,
-  runId: string,
+  run: { readonly runId: string; readonly feeder: CaseFeeder; readonly queue: CaseQueue },
 ): Promise<{ stopReason: string | undefined; workers: Record<string, number> }> {
+  const { runId, feeder } = run;
   const workers: Record<string, number> = {};
+  let countedAt = 0;
   let storeFailure: Error | undefined;
   const sink = storeSink(options.store, runId, {
     onCommit: (record) => {
@@ -210,7 +220,8 @@ async function collect(
       const record = entry.record as ResultRecord;
       if (!expected.delete(record.caseId)) continue;
       workers[entry.worker] = (workers[entry.worker] ?? 0) + 1;
-      options.onWorkerResult?.(entry.worker);
+      options.progress?.receivedFrom(entry.worker);
+      feeder.settled();
       sink.write({ ...record, worker: entry.worker });
     }
     // Committed before acknowledged: a crash in between finds them again in the backlog.
@@ -218,6 +229,11 @@ async function collect(
     if (storeFailure !== undefined) throw storeFailure;
     await channel.acknowledge(messages.map((m) => m.id));
     if (stopReason !== undefined) return { stopReason, workers };
+    await feeder.topUp();
+    if (Date.now() - countedAt >= 1000) {
+      countedAt = Date.now();
+      options.progress?.runningOnWorkers(await run.queue.active());
+    }
   }
   return { stopReason: undefined, workers };
 }

@@ -80,4 +80,27 @@ describe('RunProgress', () => {
     progress.recorded({ status: 'succeeded', passed: true });
     expect(progress.snapshot()).toMatchObject({ done: 2, passed: 1, failed: 1 });
   });
+
+  it("counts a distributed run's results by worker, and its cases running on workers", () => {
+    const progress = new RunProgress(() => 0);
+    progress.begin(5);
+    progress.runningOnWorkers(3);
+    progress.receivedFrom('w1');
+    progress.recorded({ status: 'succeeded', passed: true });
+    progress.receivedFrom('w2');
+    progress.recorded({ status: 'failed', passed: false });
+    progress.receivedFrom('w1');
+    progress.recorded({ status: 'succeeded', passed: true });
+    expect(progress.snapshot()).toMatchObject({
+      done: 3,
+      passed: 2,
+      failed: 1,
+      inFlight: 3,
+      queued: 0,
+      workers: { w1: 2, w2: 1 },
+    });
+    // Never more running than cases left (the queue counts other runs' jobs too).
+    progress.runningOnWorkers(9);
+    expect(progress.snapshot()).toMatchObject({ inFlight: 2, queued: 0 });
+  });
 });

@@ -15,6 +15,8 @@ export interface ProgressSnapshot {
   /** The executor's concurrency now (lower after a 429). */
   readonly concurrency: number | undefined;
   readonly elapsedMs: number;
+  /** A distributed run's results so far from each worker. */
+  readonly workers?: Readonly<Record<string, number>> | undefined;
   /** At the pace so far; undefined until something finished. */
   readonly etaMs: number | undefined;
 }
@@ -32,6 +34,7 @@ export class RunProgress {
   #inFlight = 0;
   readonly #inBackoff = new Set<string>();
   #concurrency: number | undefined = undefined;
+  readonly #workers = new Map<string, number>();
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
@@ -72,6 +75,17 @@ export class RunProgress {
     if (resultPassed(record)) this.#passed += 1;
   }
 
+  /** A result a worker sent back (a distributed run): one more done, and for that worker. */
+  receivedFrom(worker: string): void {
+    this.#done += 1;
+    this.#workers.set(worker, (this.#workers.get(worker) ?? 0) + 1);
+  }
+
+  /** A distributed run's cases running on workers now, as the queue counts them. */
+  runningOnWorkers(active: number): void {
+    this.#inFlight = Math.max(0, Math.min(active, this.#total - this.#done));
+  }
+
   snapshot(): ProgressSnapshot {
     const elapsedMs = this.#now() - this.#startedAt;
     const left = this.#total - this.#done;
@@ -85,6 +99,7 @@ export class RunProgress {
       queued: Math.max(0, left - this.#inFlight - this.#inBackoff.size),
       concurrency: this.#concurrency,
       elapsedMs,
+      workers: this.#workers.size === 0 ? undefined : Object.fromEntries(this.#workers),
       etaMs: this.#done === 0 ? undefined : (elapsedMs / this.#done) * left,
     };
   }
