@@ -65,5 +65,11 @@ describe('the simulator under load', () => {
     expect(stats.apps.load?.maxInFlight).toBeLessThanOrEqual(50);
     expect(stats.apps.load?.inFlight).toBe(0);
     expect(stats.rejectedByCap).toBe(rejected);
+    // Every run request's arrival, the refused ones too, in order: what a load test measures.
+    const { arrivals } = (await (await fetch(`${sim.url}/__simulator/arrivals`)).json()) as {
+      arrivals: number[];
+    };
+    expect(arrivals).toHaveLength(n + rejected);
+    expect(arrivals.every((at, i) => i === 0 || at >= (arrivals[i - 1] ?? 0))).toBe(true);
   }, 120_000);
 });

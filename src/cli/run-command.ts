@@ -102,7 +102,7 @@ export async function runCommand(
     };
     const summary = await (options.queue === undefined
       ? runSuite(suite)
-      : runOnWorkers(suite, options.queue, io));
+      : runOnWorkers(suite, options.queue, options.quiet ? { ...io, err: () => undefined } : io));
     display?.stop();
     if (jsonl !== undefined) await new Promise((resolveEnd) => jsonl.end(resolveEnd));
     const { files, report } = await writeRunReports(store, summary.runId, outputs, {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../core/clock.js';
 import { LocalLine } from './local-line.js';
+import { LuaScript } from './lua-script.js';
 
 /**
  * Takes a slot of an app's cap if one is free. KEYS[1]: a sorted set of holders by lease end
@@ -9,7 +10,7 @@ import { LocalLine } from './local-line.js';
  * made at the first call with ARGV[3] as limit and ceiling. Lapsed leases (a worker killed while
  * holding them) are freed first. Returns {1 or 0, limit, epoch}.
  */
-const ACQUIRE_SCRIPT = `
+const ACQUIRE_SCRIPT = new LuaScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -27,7 +28,7 @@ if redis.call('ZCARD', KEYS[1]) < limit then
   return {1, limit, epoch}
 end
 return {0, limit, epoch}
-`;
+`);
 
 /**
  * Gives a slot back and adapts the cap as {@link AdaptiveConcurrency} does, for every process at
@@ -35,7 +36,7 @@ return {0, limit, epoch}
  * a cap Dify stated (ARGV[3] > 0), once per epoch (the calls refused together count once); a
  * success raises it by one after as many successes as the limit. Returns the limit.
  */
-const RELEASE_SCRIPT = `
+const RELEASE_SCRIPT = new LuaScript(`
 redis.call('ZREM', KEYS[1], ARGV[1])
 local state = redis.call('HMGET', KEYS[2], 'limit', 'ceiling', 'successes', 'epoch')
 local limit, ceiling = tonumber(state[1]), tonumber(state[2])
@@ -60,17 +61,17 @@ elseif ARGV[2] == 'success' and limit < ceiling then
 end
 redis.call('HSET', KEYS[2], 'limit', limit, 'ceiling', ceiling, 'successes', successes, 'epoch', epoch)
 return limit
-`;
+`);
 
 /** Moves the lease of every holder still held (ARGV[2..]) to ARGV[1] ms from now. */
-const RENEW_SCRIPT = `
+const RENEW_SCRIPT = new LuaScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 for i = 2, #ARGV do
   redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i])
 end
 return 0
-`;
+`);
 
 /** How a slot's call ended: the cap adapts to it. */
 export type SlotEnd =
@@ -116,7 +117,7 @@ export class AppSlots {
   readonly #process = randomUUID();
   readonly #held = new Set<string>();
   readonly #line: LocalLine<string, number>;
-  readonly #renewal: NodeJS.Timeout;
+  #renewal: NodeJS.Timeout | undefined;
   #next = 0;
   #limit: number;
 
@@ -126,26 +127,25 @@ export class AppSlots {
     this.#line = new LocalLine({
       clock: options.clock ?? systemClock,
       ask: async (holder) => {
-        const [taken, limit, epoch] = (await options.redis.eval(
-          ACQUIRE_SCRIPT,
-          2,
-          this.#keys[0],
-          this.#keys[1],
+        const [taken, limit, epoch] = (await ACQUIRE_SCRIPT.call(options.redis, this.#keys, [
           holder,
           String(options.leaseMs),
           String(options.max),
           String(DAY_MS),
-        )) as [number, number, number];
+        ])) as [number, number, number];
         this.#limit = limit;
         if (taken !== 1) return { granted: false, retryMs: options.pollMs ?? 25 };
         this.#held.add(holder);
+        // Leases are renewed while any slot is held here, and only then.
+        if (this.#renewal === undefined) {
+          this.#renewal = setInterval(() => void this.#renew(), Math.max(50, options.leaseMs / 3));
+          this.#renewal.unref();
+        }
         return { granted: true, value: epoch };
       },
       // Granted while its waiter was aborted: given straight back.
       abandon: (holder) => void this.#release(holder, { kind: 'other' }, -1).catch(() => undefined),
     });
-    this.#renewal = setInterval(() => void this.#renew(), Math.max(50, options.leaseMs / 3));
-    this.#renewal.unref();
   }
 
   get #keys(): [string, string] {
@@ -175,30 +175,32 @@ export class AppSlots {
   /** Stops renewing the leases (the process is leaving). */
   close(): void {
     clearInterval(this.#renewal);
+    this.#renewal = undefined;
   }
 
   async #release(holder: string, how: SlotEnd, epoch: number): Promise<void> {
     this.#held.delete(holder);
     try {
-      this.#limit = (await this.#options.redis.eval(
-        RELEASE_SCRIPT,
-        2,
-        this.#keys[0],
-        this.#keys[1],
+      this.#limit = (await RELEASE_SCRIPT.call(this.#options.redis, this.#keys, [
         holder,
         how.kind,
         String(how.kind === 'limited' ? (how.stated ?? 0) : 0),
         String(epoch),
-      )) as number;
+      ])) as number;
     } finally {
       this.#line.nudge();
     }
   }
 
   async #renew(): Promise<void> {
-    if (this.#held.size === 0) return;
-    await this.#options.redis
-      .eval(RENEW_SCRIPT, 1, this.#keys[0], String(this.#options.leaseMs), ...this.#held)
-      .catch(() => undefined);
+    if (this.#held.size === 0) {
+      this.close();
+      return;
+    }
+    await RENEW_SCRIPT.call(
+      this.#options.redis,
+      [this.#keys[0]],
+      [String(this.#options.leaseMs), ...this.#held],
+    ).catch(() => undefined);
   }
 }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { RateLimit } from '../executor/rate-limit.js';
 import { LocalLine } from './local-line.js';
+import { LuaScript } from './lua-script.js';
 
 /**
  * The generic cell rate algorithm in one script, so that every process sharing `KEYS[1]` draws
@@ -9,10 +10,15 @@ import { LocalLine } from './local-line.js';
  * that time, moved on by the start's tokens, is no further ahead of now than the burst allows.
  * Over any window of t µs at most `burst + t / interval` tokens are taken. Now is Redis's clock
  * (TIME), the one clock every process shares, unless ARGV[4] gives it (tests).
+ * ARGV[5] is headroom (µs) for what happens between a grant and the request's arrival at Dify
+ * (a reply in transit, a busy event loop): the burst is used up that much earlier, so starts
+ * still fit the bound where Dify counts them even when one arrives late and the next on time.
+ * Taken only from the burst beyond its first token (a burst of 1 has none to give), so the
+ * sustained rate is unchanged.
  * Times are whole µs (Lua's numbers reach Redis as integers). Returns {1, 0} when taken, {0, µs
  * to wait} when not.
  */
-const GCRA_SCRIPT = `
+const GCRA_SCRIPT = new LuaScript(`
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
@@ -26,7 +32,8 @@ end
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 -- Taken once the arrival time, moved on by the tokens, is at most burst intervals ahead.
-local allowed_at = tat + (count - burst) * interval
+local headroom = math.min(tonumber(ARGV[5]), (burst - 1) * interval)
+local allowed_at = tat + (count - burst) * interval + headroom
 if allowed_at > now then
   return {0, math.ceil(allowed_at - now)}
 end
@@ -34,7 +41,7 @@ end
 local next_tat = math.ceil(tat + count * interval)
 redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
 return {1, 0}
-`;
+`);
 
 /** What one call of the script answered. */
 export interface GcraAnswer {
@@ -55,16 +62,20 @@ export async function takeGcraTokens(
     readonly burst: number;
     readonly count: number;
     readonly nowUs?: number | undefined;
+    /** Headroom for arrival jitter, µs. @default 0 */
+    readonly headroomUs?: number | undefined;
   },
 ): Promise<GcraAnswer> {
-  const answer = (await redis.eval(
-    GCRA_SCRIPT,
-    1,
-    key,
-    String(bucket.intervalUs),
-    String(bucket.burst),
-    String(bucket.count),
-    bucket.nowUs === undefined ? '' : String(Math.round(bucket.nowUs)),
+  const answer = (await GCRA_SCRIPT.call(
+    redis,
+    [key],
+    [
+      String(bucket.intervalUs),
+      String(bucket.burst),
+      String(bucket.count),
+      bucket.nowUs === undefined ? '' : String(Math.round(bucket.nowUs)),
+      String(Math.round(bucket.headroomUs ?? 0)),
+    ],
   )) as [number, number];
   return { taken: answer[0] === 1, waitUs: answer[1] };
 }
@@ -83,6 +94,11 @@ export interface GcraRateLimitOptions {
    */
   readonly clock?: Clock;
   readonly clockIsRedis?: boolean;
+  /**
+   * Time between a grant and the request's arrival at Dify that the bound still holds across
+   * (taken from the burst beyond its first token). @default 10
+   */
+  readonly headroomMs?: number;
 }
 
 /**
@@ -143,6 +159,7 @@ export class GcraRateLimit implements RateLimit {
       burst: this.#burst,
       count,
       nowUs: clockIsRedis === false ? this.#clock.now() * 1000 : undefined,
+      headroomUs: (this.#options.headroomMs ?? 10) * 1000,
     });
   }
 }

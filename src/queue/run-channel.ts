@@ -20,6 +20,8 @@ const keyOf = (runId: string, part: string): string => `dify-autoopt:run:${runId
 const GROUP = 'coordinator';
 /** Where a cancelled run's id is published. */
 export const CANCEL_CHANNEL = 'dify-autoopt:cancel';
+/** Where a run's id is published when it is announced (again, on resume). */
+export const ANNOUNCE_CHANNEL = 'dify-autoopt:announce';
 
 /** The keys and stream of one run, on one Redis connection. */
 export class RunChannel {
@@ -55,6 +57,8 @@ export class RunChannel {
       .catch((error: unknown) => {
         if (!String(error).includes('BUSYGROUP')) throw error;
       });
+    // Workers holding what they knew of an earlier announcement (cancelled) read it afresh.
+    await this.#redis.publish(ANNOUNCE_CHANNEL, this.runId);
   }
 
   /** The run's announcement; undefined when the run is not (or no longer) in Redis. */
@@ -124,8 +128,14 @@ export class RunChannel {
   async acknowledge(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const stream = keyOf(this.runId, 'results');
-    await this.#redis.xack(stream, GROUP, ...ids);
-    await this.#redis.xdel(stream, ...ids);
+    // One write for both: acknowledged, then gone from the stream.
+    const answers = await this.#redis
+      .pipeline()
+      .xack(stream, GROUP, ...ids)
+      .xdel(stream, ...ids)
+      .exec();
+    const failed = answers?.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
   }
 
   /** Removes everything the run kept in Redis (it is over), with the caps of its apps. */

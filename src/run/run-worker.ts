@@ -8,7 +8,7 @@ import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
 import { AppSlots } from '../queue/app-slots.js';
 import { serveCaseQueue, type CaseJob, type LockTimings } from '../queue/case-queue.js';
 import { GcraRateLimit } from '../queue/gcra-rate-limit.js';
-import { CANCEL_CHANNEL, RunChannel } from '../queue/run-channel.js';
+import { ANNOUNCE_CHANNEL, CANCEL_CHANNEL, RunChannel } from '../queue/run-channel.js';
 import type { CaseTarget } from './case-target.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import type { PlannedCase } from './planned-case.js';
@@ -45,6 +45,8 @@ interface RunContext {
   readonly slots: Map<string, AppSlots>;
   readonly graders: Map<string, CaseGrader>;
   readonly targets: Map<string, Promise<CaseTarget>>;
+  /** Cancelled: its cases still queued are dropped (a resume queues them again). */
+  cancelled: boolean;
   /** Cases of the run in flight here: a cancelled run aborts them. */
   readonly inFlight: Set<CancellationToken>;
 }
@@ -58,17 +60,28 @@ class RunRefused extends Error {}
  * on the run's stream. Secrets come from this process's environment, never from Redis.
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  // Commands of one tick go in one write (sockets writes are what a case costs here).
+  const redis = new Redis(options.redisUrl, {
+    maxRetriesPerRequest: null,
+    enableAutoPipelining: true,
+  });
   const subscriber = redis.duplicate();
   const runs = new Map<string, Promise<RunContext>>();
   sayOutages(redis, options);
   subscriber.on('error', () => undefined);
   await warnOnEviction(redis, options.log);
-  await subscriber.subscribe(CANCEL_CHANNEL);
-  subscriber.on('message', (_channel: string, runId: string) => {
-    void runs.get(runId)?.then((run) => {
-      for (const token of run.inFlight) token.cancel('the run was cancelled');
-    });
+  await subscriber.subscribe(CANCEL_CHANNEL, ANNOUNCE_CHANNEL);
+  subscriber.on('message', (channel: string, runId: string) => {
+    const context = runs.get(runId);
+    // Announced again (resumed): what this worker knew of the run is read afresh.
+    if (channel === ANNOUNCE_CHANNEL) runs.delete(runId);
+    void context
+      ?.then((run) => {
+        if (channel === ANNOUNCE_CHANNEL) return;
+        run.cancelled = true;
+        for (const token of run.inFlight) token.cancel('the run was cancelled');
+      })
+      .catch(() => undefined);
   });
   const contextOf = (runId: string): Promise<RunContext> => {
     let context = runs.get(runId);
@@ -180,6 +193,7 @@ async function openRunContext(channel: RunChannel, options: WorkerOptions): Prom
             perMinute: limit.per_minute,
             burst: limit.burst,
           }),
+    cancelled: await channel.cancelled(),
     slots: new Map(),
     graders: new Map(),
     targets: new Map(),
@@ -215,7 +229,7 @@ async function runJob(
     return;
   }
   // A cancelled run's cases are dropped: its resume enqueues what is left.
-  if (await run.channel.cancelled()) return;
+  if (run.cancelled) return;
   const planned = job.payload as PlannedCase;
   let workflow: WorkflowConfig;
   try {

@@ -22,6 +22,9 @@ import { answerConversationRoute } from './conversation-routes.js';
 
 type Json = Readonly<Record<string, unknown>>;
 
+/** Run arrivals kept for `/__simulator/arrivals` (a load test's worth). */
+const MAX_ARRIVALS = 200_000;
+
 // The `user` of a console run: the logged-in account, not an end user.
 const CONSOLE_ACCOUNT = 'console-account';
 
@@ -63,6 +66,8 @@ export class DifySimulator {
   readonly #stops: { appId: string; taskId: string; user: string }[] = [];
   #requests = 0;
   #runsStarted = 0;
+  /** When each run request arrived (ms, high resolution), the latest {@link MAX_ARRIVALS}. */
+  #arrivals: number[] = [];
   #runsFinished = 0;
   #rejectedByCap = 0;
   readonly #proposer: ProposerEndpoint;
@@ -315,6 +320,9 @@ export class DifySimulator {
     readonly console: boolean;
   }): Promise<void> {
     const { app, kind, body, dsl, res, arrivedMs, versionId } = call;
+    this.#arrivals.push(performance.timeOrigin + arrivedMs);
+    if (this.#arrivals.length > MAX_ARRIVALS)
+      this.#arrivals = this.#arrivals.slice(-MAX_ARRIVALS / 2);
     const request = validateRunRequest(app, kind, body, dsl);
     const faults = admitRun(app, this.faults.take(app.id), this.#random, () => {
       this.#rejectedByCap += 1;
@@ -468,6 +476,9 @@ export class DifySimulator {
   ): Promise<void> {
     if (method === 'GET' && path === '/__simulator/stats') {
       sendJson(res, 200, this.stats());
+    } else if (method === 'GET' && path === '/__simulator/arrivals') {
+      // When each run request arrived: a load test checks its rate limit against them.
+      sendJson(res, 200, { arrivals: this.#arrivals });
     } else if (method === 'POST' && path === '/__simulator/faults') {
       const text = await readBody(req);
       const parsed = JSON.parse(text) as unknown;
