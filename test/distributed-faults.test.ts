@@ -92,6 +92,24 @@ describe('run --queue: faults', () => {
     });
   }, 90_000);
 
+  it('Redis restarted with its data: the coordinator and the workers reconnect and finish the run', async () => {
+    h.project(12);
+    await h.withBehaviour(latency(200), async () => {
+      const w1 = h.worker('w1', { fast: true });
+      const run = h.coordinator();
+      const before = h.sim().stats().runsFinished;
+      await until(() => h.sim().stats().runsFinished >= before + 6);
+      await h.restartRedis({ keepData: true });
+      const ended = await run.done;
+      expect(ended.code, ended.err).toBe(0);
+      const { caseIds, status } = h.stored();
+      expect(status).toBe('finished');
+      expect(caseIds).toHaveLength(36);
+      expect(new Set(caseIds).size).toBe(36);
+      expect(w1.output()).toContain('worker: Redis is back');
+    });
+  }, 90_000);
+
   it('20 workers killed in a row during one run: every case stored exactly once', async () => {
     h.project(30, { concurrency: 12 });
     await h.withBehaviour(latency(120), async () => {

@@ -19,8 +19,8 @@ const env = { WF_KEY: SECRET };
 /** What a distributed test drives. */
 export interface Harness {
   readonly redis: () => TestRedis;
-  /** Restarts redis-server on its port, empty (no persistence). */
-  restartRedis(): Promise<void>;
+  /** Kills redis-server and starts it on its port: empty, or with `keepData` from a snapshot. */
+  restartRedis(options?: { keepData?: boolean }): Promise<void>;
   /** A client to look into Redis with. */
   readonly inspect: () => Redis;
   readonly sim: () => DifySimulator;
@@ -74,10 +74,15 @@ export function distributedHarness(): Harness {
   });
   const harness: Harness = {
     redis: () => must(redis),
-    restartRedis: async () => {
-      const port = must(redis).port;
-      await must(redis).stop();
-      redis = await startRedis(port);
+    restartRedis: async (options = {}) => {
+      const { port, dir: redisDir } = must(redis);
+      const keepData = options.keepData === true;
+      if (keepData) await must(inspect).save();
+      await must(redis).stop({ keepDir: keepData });
+      redis = await startRedis({
+        port,
+        dir: keepData ? redisDir : mkdtempSync(join(tmpdir(), 'redis-')),
+      });
     },
     inspect: () => must(inspect),
     sim: () => must(sim),

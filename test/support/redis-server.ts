@@ -10,9 +10,12 @@ import { join } from 'node:path';
 /** A running redis-server. */
 export interface TestRedis {
   readonly port: number;
+  /** Its working directory (where SAVE writes its snapshot). */
+  readonly dir: string;
   readonly url: string;
   readonly process: ChildProcess;
-  stop(): Promise<void>;
+  /** Kills it (SIGKILL) and removes its directory unless `keepDir` (to restart it). */
+  stop(options?: { readonly keepDir?: boolean }): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -29,12 +32,15 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts redis-server on 127.0.0.1 (on `port`, to restart one; else a free port); says what to
- * install when it is missing.
+ * Starts redis-server on 127.0.0.1 (on `port` and in `dir`, to restart one: a snapshot saved
+ * there by SAVE is loaded; else a free port and a new directory); says what to install when it
+ * is missing.
  */
-export async function startRedis(port?: number): Promise<TestRedis> {
-  port ??= await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'redis-'));
+export async function startRedis(
+  restart: { port: number; dir: string } | undefined = undefined,
+): Promise<TestRedis> {
+  const port = restart?.port ?? (await freePort());
+  const dir = restart?.dir ?? mkdtempSync(join(tmpdir(), 'redis-'));
   const child = spawn(
     'redis-server',
     [
@@ -70,9 +76,10 @@ export async function startRedis(port?: number): Promise<TestRedis> {
   });
   return {
     port,
+    dir,
     url: `redis://127.0.0.1:${port}`,
     process: child,
-    stop: async () => {
+    stop: async (options = {}) => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((resolve) =>
           child.once('exit', () => {
@@ -82,7 +89,7 @@ export async function startRedis(port?: number): Promise<TestRedis> {
         child.kill('SIGKILL');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (options.keepDir !== true) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
