@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { until } from './support/cli-process.js';
 import { distributedHarness, SECRET } from './support/distributed-harness.js';
+import { FakeOpenAi } from './support/fake-openai.js';
 
 const h = distributedHarness();
 const latency = (ms: number): { latency_ms: { minMs: number; maxMs: number } } => ({
@@ -90,17 +91,42 @@ describe('run --queue with worker processes', () => {
     expect(ended.err).not.toContain(SECRET);
   }, 60_000);
 
-  it('refuses what workers cannot run yet (a judge), exit 2', async () => {
-    h.project(2, {
-      extra: [
-        'judge: {base_url: "http://127.0.0.1:9/v1", model: m}',
-        'default_assert: [{type: llm_judge, value: "is it polite?"}]',
-      ].join('\n'),
-    });
+  it('refuses what workers cannot run yet (prompt variants), exit 2, storing nothing', async () => {
+    h.project(2, { variants: true });
     const ended = await h.coordinator().done;
-    expect(ended.code).toBe(2);
+    expect(ended.code, ended.err).toBe(2);
     expect(ended.err).toContain('E_QUEUE_UNSUPPORTED');
-    expect(ended.err).toContain('llm_judge assertions do not run on workers yet');
+    expect(ended.err).toContain('prompt variants do not run on workers yet');
+    expect(() => h.stored()).toThrow();
+  }, 60_000);
+
+  it('grades with the judge on the workers, its key from their environment, never in Redis', async () => {
+    const fake = await FakeOpenAi.start();
+    try {
+      h.project(4, {
+        extra: [
+          `judge: {base_url: "${fake.baseUrl}", model: judge-model, api_key: "\${JUDGE_KEY}", rate_limit: {per_minute: 60000, burst: 5}}`,
+          `default_assert: [{type: llm_judge, value: '"question" must be answered'}]`,
+        ].join('\n'),
+      });
+      const workerEnv = { WF_KEY: SECRET, JUDGE_KEY: 'sk-judge-secret' };
+      h.worker('w1', { env: workerEnv });
+      h.worker('w2', { env: workerEnv });
+      const run = h.coordinator([], { JUDGE_KEY: 'sk-judge-secret' });
+      const ended = await run.done;
+      expect(ended.code, ended.err).toBe(0);
+      expect(h.stored().caseIds).toHaveLength(12);
+      // Every case judged (and passed: exit 0) by a worker, with the key from its own
+      // environment; a worker asks once for the same output of repeated cases.
+      expect(fake.requests.length).toBeGreaterThanOrEqual(4);
+      expect(fake.requests.length).toBeLessThanOrEqual(12);
+      expect(new Set(fake.requests.map((r) => r.authorization))).toEqual(
+        new Set(['Bearer sk-judge-secret']),
+      );
+      expect(await h.everything()).not.toContain('sk-judge-secret');
+    } finally {
+      await fake.close();
+    }
   }, 60_000);
 
   it('Ctrl-C cancels the run on every worker, keeps what finished, and resumes through the queue', async () => {

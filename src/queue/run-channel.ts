@@ -43,6 +43,11 @@ export class RunChannel {
     return keyOf(this.runId, 'rate');
   }
 
+  /** The judge's token bucket every process of the run shares. */
+  get judgeRateKey(): string {
+    return keyOf(this.runId, 'judge-rate');
+  }
+
   /** The prefix of an app's concurrency cap every process of the run shares. */
   appKey(workflowId: string): string {
     return keyOf(this.runId, `app:${workflowId}`);
@@ -145,6 +150,7 @@ export class RunChannel {
       keyOf(this.runId, 'cancelled'),
       keyOf(this.runId, 'results'),
       this.rateKey,
+      this.judgeRateKey,
       ...workflowIds.flatMap((id) => appSlotKeys(this.appKey(id))),
     );
   }

@@ -6,6 +6,7 @@ import type { JudgeConfig } from '../config/config-schema.js';
 import type { Clock } from '../core/clock.js';
 import { ConcurrentExecutor } from '../executor/concurrent-executor.js';
 import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
+import type { RateLimit } from '../executor/rate-limit.js';
 import { RateLimiter } from '../executor/rate-limiter.js';
 import type { RunStore } from '../store/run-store.js';
 
@@ -22,6 +23,8 @@ export interface JudgeRunnerOptions {
   readonly store?: RunStore | undefined;
   readonly clock?: Clock;
   readonly random?: () => number;
+  /** A rate limit to take the calls' tokens from, in place of one made from the config. */
+  readonly rateLimiter?: RateLimit | undefined;
 }
 
 /** What a run of the judge spent. */
@@ -71,15 +74,17 @@ export class JudgeRunner implements Judge {
       },
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.random === undefined ? {} : { random: options.random }),
-      ...(config.rate_limit === undefined
-        ? {}
-        : {
-            rateLimiter: new RateLimiter({
-              perMinute: config.rate_limit.per_minute,
-              burst: config.rate_limit.burst,
-              ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.rateLimiter !== undefined
+        ? { rateLimiter: options.rateLimiter }
+        : config.rate_limit === undefined
+          ? {}
+          : {
+              rateLimiter: new RateLimiter({
+                perMinute: config.rate_limit.per_minute,
+                burst: config.rate_limit.burst,
+                ...(options.clock === undefined ? {} : { clock: options.clock }),
+              }),
             }),
-          }),
     });
   }
 

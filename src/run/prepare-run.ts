@@ -4,6 +4,7 @@ import type { Config, WorkflowConfig } from '../config/config-schema.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { DifyConsoleClient } from '../dify/console-client.js';
 import type { RunStore } from '../store/run-store.js';
+import type { RateLimit } from '../executor/rate-limit.js';
 import { JudgeRunner } from './judge-runner.js';
 import { planCases, type PlannedWorkflow } from './plan-cases.js';
 import { inspectVariants, type VariantApp } from './workflow-targets.js';
@@ -49,7 +50,7 @@ export async function prepareRun(
   const judge =
     options.judge ??
     ([...graders.values()].some((grader) => grader.usesJudge)
-      ? await judgeFor(config, store)
+      ? await judgeFor(config, { store })
       : undefined);
   const variantApps = new Map<WorkflowConfig, VariantApp>();
   for (const { workflow, index } of plan) {
@@ -70,8 +71,14 @@ export async function prepareRun(
   return { plan, graders, judge, variantApps };
 }
 
-/** The configured judge, run through the executor and cached in the store. */
-async function judgeFor(config: Config, store: RunStore): Promise<JudgeRunner | undefined> {
+/**
+ * The configured judge, run through the executor, cached in `store` when given, its calls'
+ * tokens from `rateLimiter` when given (a distributed run's shared one).
+ */
+export async function judgeFor(
+  config: Config,
+  options: { readonly store?: RunStore; readonly rateLimiter?: RateLimit | undefined },
+): Promise<JudgeRunner | undefined> {
   const settings = config.judge;
   if (settings === undefined) return undefined;
   // Loaded only by runs that grade with a judge: the package is large.
@@ -85,6 +92,7 @@ async function judgeFor(config: Config, store: RunStore): Promise<JudgeRunner | 
       timeoutMs: settings.timeout * 1000,
     }),
     config: settings,
-    store,
+    store: options.store,
+    rateLimiter: options.rateLimiter,
   });
 }

@@ -9,7 +9,7 @@ import { CaseFeeder } from './case-feeder.js';
 import type { PlannedCase } from './planned-case.js';
 import { hasFileInputs } from './upload-files.js';
 import { openRun, type Continuation, type OpenedRun } from './open-run.js';
-import { prepareRun, type PreparedRun } from './prepare-run.js';
+import { prepareRun } from './prepare-run.js';
 import { RunNotFoundError } from './run-not-found-error.js';
 import { continuation, type RunSuiteOptions, type SuiteSummary } from './run-suite.js';
 import { storeSink } from './result-sink.js';
@@ -33,8 +33,8 @@ export type CoordinatedSummary = SuiteSummary & {
  * to run (ids from run and case: enqueueing again adds nothing), then writes each result that
  * comes back on the run's stream into the store, acknowledging it only once committed. Ctrl-C
  * cancels the run on every worker; `--resume` takes it up again.
- * @throws ConfigError, AutoOptError (`E_QUEUE_UNSUPPORTED`: variants, judges and file inputs do
- * not run on workers yet), RunNotFoundError, StoreError, and Redis's errors.
+ * @throws ConfigError, AutoOptError (`E_QUEUE_UNSUPPORTED`: variants and file inputs do not run
+ * on workers yet), RunNotFoundError, StoreError, and Redis's errors.
  */
 export function coordinateRun(options: CoordinateOptions): Promise<CoordinatedSummary> {
   // The built-in simulator serves the workers of this machine for the run's length.
@@ -42,15 +42,11 @@ export function coordinateRun(options: CoordinateOptions): Promise<CoordinatedSu
 }
 
 /** What workers cannot run yet, refused before anything is stored. */
-function checkSupported(options: CoordinateOptions, prepared: PreparedRun): void {
-  const unsupported = (what: string): AutoOptError =>
-    new AutoOptError(
-      'E_QUEUE_UNSUPPORTED',
-      `${what} do not run on workers yet: run it without --queue`,
-    );
-  if (prepared.variantApps.size > 0) throw unsupported('prompt variants');
-  if (prepared.judge !== undefined) throw unsupported('llm_judge assertions');
-  for (const { cases } of prepared.plan) if (hasFileInputs(cases)) throw unsupported('file inputs');
+function unsupported(what: string): AutoOptError {
+  return new AutoOptError(
+    'E_QUEUE_UNSUPPORTED',
+    `${what} do not run on workers yet: run it without --queue`,
+  );
 }
 
 async function coordinateOn(options: CoordinateOptions): Promise<CoordinatedSummary> {
@@ -60,6 +56,8 @@ async function coordinateOn(options: CoordinateOptions): Promise<CoordinatedSumm
   const how = continuation(options);
   if (how.kind !== 'new' && store.getRun(how.runId) === undefined)
     throw new RunNotFoundError(how.runId);
+  if (loaded.config.workflows.some((w) => w.variants !== undefined))
+    throw unsupported('prompt variants');
   const prepared = await prepareRun(loaded, store, {
     now: started,
     repeat: options.repeat,
@@ -67,7 +65,7 @@ async function coordinateOn(options: CoordinateOptions): Promise<CoordinatedSumm
     console: () => Promise.reject(new Error('the console is not used by a coordinated run')),
     signal: options.signal,
   });
-  checkSupported(options, prepared);
+  for (const { cases } of prepared.plan) if (hasFileInputs(cases)) throw unsupported('file inputs');
   // The coordinator's own calls give up after ioredis's retries: a Redis that stays away is said.
   const redis = new Redis(options.queueUrl);
   let opened: OpenedRun;

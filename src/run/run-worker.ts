@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { Judge } from '../assertions/assertion.js';
 import { CaseGrader } from '../assertions/case-grader.js';
 import { apiBaseOf, type Config, type WorkflowConfig } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
@@ -12,6 +13,7 @@ import { ANNOUNCE_CHANNEL, CANCEL_CHANNEL, RunChannel } from '../queue/run-chann
 import type { CaseTarget } from './case-target.js';
 import { executionPolicyFromConfig } from './execution-policy-from-config.js';
 import type { PlannedCase } from './planned-case.js';
+import { judgeFor } from './prepare-run.js';
 import { memorySink } from './result-sink.js';
 import { runCases } from './run-cases.js';
 import { sharedLimitsTarget } from './shared-limits-target.js';
@@ -41,6 +43,8 @@ interface RunContext {
   readonly user: string;
   readonly policy: ExecutionPolicyInput;
   readonly rateLimiter: GcraRateLimit | undefined;
+  /** The run's judge, when its assertions ask one (its rate limit shared by every worker). */
+  readonly judge: Judge | undefined;
   /** Each app's concurrency cap, shared with every worker of the run. */
   readonly slots: Map<string, AppSlots>;
   readonly graders: Map<string, CaseGrader>;
@@ -194,11 +198,28 @@ async function openRunContext(channel: RunChannel, options: WorkerOptions): Prom
             burst: limit.burst,
           }),
     cancelled: await channel.cancelled(),
+    judge: await workerJudge(config, channel),
     slots: new Map(),
     graders: new Map(),
     targets: new Map(),
     inFlight: new Set(),
   };
+}
+
+/** The run's judge, built from this worker's view of the configuration (its key from here). */
+async function workerJudge(config: Config, channel: RunChannel): Promise<Judge | undefined> {
+  const limit = config.judge?.rate_limit;
+  return judgeFor(config, {
+    rateLimiter:
+      limit === undefined
+        ? undefined
+        : new GcraRateLimit({
+            redis: channel.redis,
+            key: channel.judgeRateKey,
+            perMinute: limit.per_minute,
+            burst: limit.burst,
+          }),
+  });
 }
 
 /** The workflow a case belongs to. @throws RunRefused when the configuration lacks it. */
@@ -267,7 +288,7 @@ async function runJob(
     const context = {
       target: await target,
       grader: graderOf(run, workflow),
-      judge: undefined,
+      judge: run.judge,
       user: run.user,
     };
     const sink = memorySink();

@@ -25,12 +25,15 @@ export interface Harness {
   readonly inspect: () => Redis;
   readonly sim: () => DifySimulator;
   /** A project with a suite of `cases` × 3 repeats whose key comes from WF_KEY. */
-  project(cases: number, options?: { extra?: string; concurrency?: number }): string;
+  project(
+    cases: number,
+    options?: { extra?: string; concurrency?: number; variants?: boolean },
+  ): string;
   worker(
     name: string,
     options?: { env?: Record<string, string>; fast?: boolean; concurrency?: number },
   ): Spawned;
-  coordinator(args?: readonly string[]): Spawned;
+  coordinator(args?: readonly string[], env?: Record<string, string>): Spawned;
   /** Runs `body` with the app's behaviour changed, then puts it back. */
   withBehaviour<T>(patch: Partial<SimBehaviour>, body: () => Promise<T>): Promise<T>;
   /** Every string a Redis key holds, whatever its type. */
@@ -93,13 +96,18 @@ export function distributedHarness(): Harness {
       writeFileSync(
         join(dir, 'suite.yaml'),
         [
-          `dify: {base_url: ${must(sim).url}}`,
+          options.variants === true
+            ? `dify: {base_url: ${must(sim).url}, email: a@example.com, password: pw}`
+            : `dify: {base_url: ${must(sim).url}}`,
           'workflows:',
           '  - id: wf',
           '    api_key: ${WF_KEY}',
           '    mode: workflow',
           `    inputs: {query: ${JSON.stringify(queries)}}`,
           '    repeat: 3',
+          ...(options.variants === true
+            ? ['    app_id: wf-app', '    variants: [{name: a}, {name: b}]']
+            : []),
           "    assert: [{type: javascript, name: answered, value: 'output.length > 0'}]",
           `execution: {concurrency: ${options.concurrency ?? 8}, rate_limit: {per_minute: 60000, burst: 20}}`,
           options.extra ?? '',
@@ -127,8 +135,11 @@ export function distributedHarness(): Harness {
       spawned.push(child);
       return child;
     },
-    coordinator: (args = []) => {
-      const child = cli(['run', '-c', 'suite.yaml', '--queue', must(redis).url, ...args], dir, env);
+    coordinator: (args = [], extraEnv = {}) => {
+      const child = cli(['run', '-c', 'suite.yaml', '--queue', must(redis).url, ...args], dir, {
+        ...env,
+        ...extraEnv,
+      });
       spawned.push(child);
       return child;
     },

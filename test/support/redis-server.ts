@@ -36,9 +36,7 @@ async function freePort(): Promise<number> {
  * there by SAVE is loaded; else a free port and a new directory); says what to install when it
  * is missing.
  */
-export async function startRedis(
-  restart: { port: number; dir: string } | undefined = undefined,
-): Promise<TestRedis> {
+export async function startRedis(restart?: { port: number; dir: string }): Promise<TestRedis> {
   const port = restart?.port ?? (await freePort());
   const dir = restart?.dir ?? mkdtempSync(join(tmpdir(), 'redis-'));
   const child = spawn(
