@@ -257,6 +257,36 @@ describe('GcraRateLimit', () => {
     );
   });
 
+  it('lets a grant go whose answer came back later than the headroom, and asks again', async () => {
+    // The third reading of the clock (after the answer) is 25 ms on: a busy event loop.
+    const lags = [0, 0, 25];
+    const clock = new (class extends ManualClock {
+      override now(): number {
+        this.nowMs += lags.shift() ?? 0;
+        return this.nowMs;
+      }
+    })();
+    const limit = new GcraRateLimit({
+      redis: client(0),
+      key: nextKey(),
+      perMinute: 600,
+      burst: 5,
+      clock,
+      clockIsRedis: false,
+      headroomMs: 10,
+    });
+    const state = { granted: false };
+    const start = limit.acquire().then(() => (state.granted = true));
+    const waiting = (): boolean => !state.granted;
+    for (let round = 0; round < 50 && waiting(); round += 1) {
+      await settle();
+      clock.fireNext();
+    }
+    await start;
+    expect(limit.staleGrants).toBe(1);
+    expect(limit.redisCalls).toBe(2);
+  });
+
   it('fails the start when Redis cannot be asked, and the next tries afresh', async () => {
     const broken = new Redis(redis.port, '127.0.0.1', {
       lazyConnect: true,

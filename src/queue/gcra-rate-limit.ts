@@ -96,7 +96,8 @@ export interface GcraRateLimitOptions {
   readonly clockIsRedis?: boolean;
   /**
    * Time between a grant and the request's arrival at Dify that the bound still holds across
-   * (taken from the burst beyond its first token). @default 10
+   * (taken from the burst beyond its first token); a grant whose answer takes longer to come
+   * back is let go and asked for again. @default 10
    */
   readonly headroomMs?: number;
 }
@@ -113,6 +114,8 @@ export class GcraRateLimit implements RateLimit {
   readonly #clock: Clock;
   readonly #line: LocalLine<number, undefined>;
   #calls = 0;
+  #stale = 0;
+  readonly #headroomMs: number;
 
   constructor(options: GcraRateLimitOptions) {
     if (!(options.perMinute > 0)) throw new RangeError('perMinute must be above 0');
@@ -120,13 +123,20 @@ export class GcraRateLimit implements RateLimit {
     this.#intervalUs = 60_000_000 / options.perMinute;
     this.#burst = Math.max(1, options.burst ?? 1);
     this.#clock = options.clock ?? systemClock;
+    this.#headroomMs = options.headroomMs ?? 10;
     this.#line = new LocalLine({
       clock: this.#clock,
       ask: async (count) => {
+        const askedAt = this.#clock.now();
         const answer = await this.#take(count);
-        return answer.taken
-          ? { granted: true, value: undefined }
-          : { granted: false, retryMs: Math.ceil(answer.waitUs / 1000) };
+        if (!answer.taken) return { granted: false, retryMs: Math.ceil(answer.waitUs / 1000) };
+        // A grant read later than the headroom after it was asked for would start late enough
+        // to crowd the next starts where Dify counts them: it is let go, and asked for again.
+        if (this.#clock.now() - askedAt > this.#headroomMs) {
+          this.#stale += 1;
+          return { granted: false, retryMs: 0 };
+        }
+        return { granted: true, value: undefined };
       },
     });
   }
@@ -134,6 +144,11 @@ export class GcraRateLimit implements RateLimit {
   /** Script calls made so far (about one per start). */
   get redisCalls(): number {
     return this.#calls;
+  }
+
+  /** Grants let go because their answer came back later than the headroom. */
+  get staleGrants(): number {
+    return this.#stale;
   }
 
   /** Never takes at once: only Redis knows whether a token is there, which takes a call. */
@@ -159,7 +174,7 @@ export class GcraRateLimit implements RateLimit {
       burst: this.#burst,
       count,
       nowUs: clockIsRedis === false ? this.#clock.now() * 1000 : undefined,
-      headroomUs: (this.#options.headroomMs ?? 10) * 1000,
+      headroomUs: this.#headroomMs * 1000,
     });
   }
 }
