@@ -49,9 +49,14 @@ describe('run --queue with worker processes', () => {
       doomed.kill('SIGKILL');
       const ended = await run.done;
       expect(ended.code, ended.err).toBe(0);
-      const { caseIds } = h.stored();
+      const { caseIds, deliveries, runId } = h.stored();
       expect(caseIds).toHaveLength(36);
       expect(new Set(caseIds).size).toBe(36);
+      // The cases the dead worker held were handed out again, and the store says so.
+      expect(deliveries.some((n) => (n ?? 0) >= 2)).toBe(true);
+      expect(deliveries.every((n) => (n ?? 0) >= 1)).toBe(true);
+      const shown = await h.cli(['runs', 'show', runId]).done;
+      expect(shown.out).toMatch(/ on survivor \(delivered 2×\)/);
     });
   }, 60_000);
 

@@ -337,6 +337,9 @@ describe('variants', () => {
     };
     const waiting = runSuite({ loaded, store, toolVersion: 'test', signal: controller.signal });
     await expect.poll(() => Object.values(sim.stats().apps).some((a) => a.inFlight > 0)).toBe(true);
+    // Their first stream events (with the task ids a stop needs) reach the client well within
+    // the 3 s each run takes, even on a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     controller.abort();
     const summary = await waiting;
     sim.app('support').behaviour = {

@@ -67,7 +67,10 @@ export function showRun(storePath: string, runId: string, out: (line: string) =>
       const ms = result.durationMs === null ? '' : `  ${Math.round(result.durationMs)} ms`;
       const reasons = passed ? [] : failureReasons(result);
       const variant = result.variant === null ? '' : ` [${result.variant}]`;
-      const worker = (result.worker ?? null) === null ? '' : `  on ${String(result.worker)}`;
+      const delivered =
+        (result.deliveries ?? 1) > 1 ? ` (delivered ${String(result.deliveries)}×)` : '';
+      const worker =
+        (result.worker ?? null) === null ? '' : `  on ${String(result.worker)}${delivered}`;
       out(
         `  ${verdict.padEnd(9)} ${result.caseId}${variant}${worker}${ms}${score}${reasons.length === 0 ? '' : `  ${reasons.join('; ')}`}`,
       );

@@ -83,19 +83,25 @@ export interface LockTimings {
   readonly stalledIntervalMs?: number | undefined;
 }
 
+/** A job as a worker takes it: its case, and how many times the queue has handed it out. */
+export type DeliveredJob = CaseJob & {
+  /** 1 the first time; more after a worker died holding it. */
+  readonly deliveries: number;
+};
+
 /**
  * Serves the queue: `process` runs each job; a job whose worker died goes back to the queue once
  * its lock lapses (as often as it takes: a case is never dropped for its workers' deaths).
  */
 export function serveCaseQueue(
   url: string,
-  process: (job: CaseJob, signal: AbortSignal | undefined) => Promise<void>,
+  process: (job: DeliveredJob, signal: AbortSignal | undefined) => Promise<void>,
   options: { readonly concurrency: number; readonly name: string } & LockTimings,
 ): Worker<CaseJob> {
   return new Worker<CaseJob>(
     CASE_QUEUE,
     async (job: Job<CaseJob>, _token?: string, signal?: AbortSignal) => {
-      await process(job.data, signal);
+      await process({ ...job.data, deliveries: Math.max(1, job.attemptsStarted) }, signal);
     },
     {
       connection: queueConnection(url),

@@ -7,7 +7,7 @@ import { TOOL_VERSION } from '../core/tool-version.js';
 import { CancellationToken } from '../executor/cancellation-token.js';
 import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
 import { AppSlots } from '../queue/app-slots.js';
-import { serveCaseQueue, type CaseJob, type LockTimings } from '../queue/case-queue.js';
+import { serveCaseQueue, type DeliveredJob, type LockTimings } from '../queue/case-queue.js';
 import { GcraRateLimit } from '../queue/gcra-rate-limit.js';
 import { ANNOUNCE_CHANNEL, CANCEL_CHANNEL, RunChannel } from '../queue/run-channel.js';
 import type { CaseTarget } from './case-target.js';
@@ -231,7 +231,7 @@ function workflowOf(run: RunContext, id: string): WorkflowConfig {
 
 /** Runs one job's case and sends its result; a refused run sends why, once per job. */
 async function runJob(
-  job: CaseJob,
+  job: DeliveredJob,
   worker: { readonly contextOf: (runId: string) => Promise<RunContext>; readonly redis: Redis },
   options: WorkerOptions,
   signal: AbortSignal | undefined,
@@ -270,23 +270,8 @@ async function runJob(
   signal?.addEventListener('abort', onAbort, { once: true });
   run.inFlight.add(token);
   try {
-    let target = run.targets.get(workflow.id);
-    if (target === undefined) {
-      target = publishedWorkflowTarget(workflow, [], {
-        apiBase: run.apiBase,
-        user: run.user,
-        signal: token.signal,
-      }).then((published) =>
-        sharedLimitsTarget(published, {
-          slots: slotsOf(run, workflow.id, options),
-          rateLimiter: run.rateLimiter,
-        }),
-      );
-      run.targets.set(workflow.id, target);
-      target.catch(() => run.targets.delete(workflow.id));
-    }
     const context = {
-      target: await target,
+      target: await targetOf(run, workflow, { options, signal: token.signal }),
       grader: graderOf(run, workflow),
       judge: run.judge,
       user: run.user,
@@ -304,11 +289,39 @@ async function runJob(
       if (signal?.aborted === true) throw new Error('the worker stopped before the case ended');
       return;
     }
-    await run.channel.send({ kind: 'result', worker: options.name, record });
+    await run.channel.send({
+      kind: 'result',
+      worker: options.name,
+      record: { ...record, deliveries: job.deliveries },
+    });
   } finally {
     run.inFlight.delete(token);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The workflow's published app, under the run's shared limits; made once per run. */
+function targetOf(
+  run: RunContext,
+  workflow: WorkflowConfig,
+  how: { readonly options: WorkerOptions; readonly signal: AbortSignal },
+): Promise<CaseTarget> {
+  let target = run.targets.get(workflow.id);
+  if (target === undefined) {
+    target = publishedWorkflowTarget(workflow, [], {
+      apiBase: run.apiBase,
+      user: run.user,
+      signal: how.signal,
+    }).then((published) =>
+      sharedLimitsTarget(published, {
+        slots: slotsOf(run, workflow.id, how.options),
+        rateLimiter: run.rateLimiter,
+      }),
+    );
+    run.targets.set(workflow.id, target);
+    target.catch(() => run.targets.delete(workflow.id));
+  }
+  return target;
 }
 
 /** The app's cap shared by every worker of the run (the run's `execution.concurrency`). */

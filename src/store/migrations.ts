@@ -146,4 +146,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE results ADD COLUMN worker TEXT;
     `,
   },
+  {
+    version: 7,
+    description:
+      'how many times the queue handed out the case of each result of a distributed run (null for a local run)',
+    sql: `
+      ALTER TABLE results ADD COLUMN deliveries INTEGER;
+    `,
+  },
 ];

@@ -33,6 +33,8 @@ export interface ResultRecord {
   readonly grades: unknown;
   /** The worker that ran the case, in a distributed run (`run --queue`). */
   readonly worker?: string | null | undefined;
+  /** How many times the queue handed the case out (more than 1: a worker died holding it). */
+  readonly deliveries?: number | null | undefined;
 }
 
 /** A row as SQLite gives it. */
@@ -90,6 +92,7 @@ const COLUMNS: readonly {
   { field: 'gradeClass', column: 'grade_class', write: (r) => r.gradeClass, read: text },
   { field: 'grades', column: 'grades_json', write: (r) => json(r.grades), read: unjson },
   { field: 'worker', column: 'worker', write: (r) => r.worker ?? null, read: text },
+  { field: 'deliveries', column: 'deliveries', write: (r) => r.deliveries ?? null, read: real },
 ];
 
 /** The statement that writes (or replaces) one result of a run. */

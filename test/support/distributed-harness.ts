@@ -34,12 +34,20 @@ export interface Harness {
     options?: { env?: Record<string, string>; fast?: boolean; concurrency?: number },
   ): Spawned;
   coordinator(args?: readonly string[], env?: Record<string, string>): Spawned;
+  /** Any other command, in the project. */
+  cli(args: readonly string[]): Spawned;
   /** Runs `body` with the app's behaviour changed, then puts it back. */
   withBehaviour<T>(patch: Partial<SimBehaviour>, body: () => Promise<T>): Promise<T>;
   /** Every string a Redis key holds, whatever its type. */
   everything(): Promise<string>;
   /** The stored results of the project's only run. */
-  stored(): { runId: string; status: string; caseIds: string[]; workers: (string | null)[] };
+  stored(): {
+    runId: string;
+    status: string;
+    caseIds: string[];
+    workers: (string | null)[];
+    deliveries: (number | null)[];
+  };
 }
 
 /** Sets up the hooks of a distributed test file and returns its harness. */
@@ -143,6 +151,11 @@ export function distributedHarness(): Harness {
       spawned.push(child);
       return child;
     },
+    cli: (args) => {
+      const child = cli(args, dir, env);
+      spawned.push(child);
+      return child;
+    },
     withBehaviour: async (patch, body) => {
       const app = must(sim).app('wf');
       const before = app.behaviour;
@@ -177,6 +190,7 @@ export function distributedHarness(): Harness {
           status: store.getRun(run.id)?.status ?? '',
           caseIds: results.map((r) => r.caseId),
           workers: results.map((r) => r.worker ?? null),
+          deliveries: results.map((r) => r.deliveries ?? null),
         };
       } finally {
         store.close();
