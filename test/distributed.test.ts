@@ -159,6 +159,10 @@ describe('run --queue with worker processes', () => {
       await until(() => sim.app('wf').inFlight === 0);
       const startedAfter = sim.stats().runsStarted;
       expect(w1.output()).not.toContain('Error');
+      expect(w1.output()).toContain(`worker w1: taking cases of run ${stored.runId}`);
+      expect(w1.output()).toMatch(
+        /worker w1: run \S+ cancelled; aborting its [1-9]\d* case\(s\) in flight/,
+      );
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(sim.stats().runsStarted).toBe(startedAfter);
       return stored;

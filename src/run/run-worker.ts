@@ -83,6 +83,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       ?.then((run) => {
         if (channel === ANNOUNCE_CHANNEL) return;
         run.cancelled = true;
+        options.log(
+          `worker ${options.name}: run ${runId} cancelled; aborting its ${run.inFlight.size} case(s) in flight`,
+        );
         for (const token of run.inFlight) token.cancel('the run was cancelled');
       })
       .catch(() => undefined);
@@ -92,6 +95,14 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     if (context === undefined) {
       context = openRunContext(new RunChannel(redis, runId), options);
       runs.set(runId, context);
+      void context.then(
+        (run) => {
+          options.log(
+            `worker ${options.name}: taking cases of run ${runId} (${run.config.workflows.length} workflow(s), concurrency ${run.config.execution.concurrency} per app over all workers)`,
+          );
+        },
+        () => undefined,
+      );
       // A refusal is not kept: the coordinator may fix its side and resume.
       context.catch(() => runs.delete(runId));
     }
