@@ -110,6 +110,25 @@ describe('run --queue: faults', () => {
     });
   }, 90_000);
 
+  it("never shows the Redis password: the coordinator's lines and the worker's log say ***", async () => {
+    h.project(2);
+    const password = 'hunter2-redis-secret';
+    await h.inspect().config('SET', 'requirepass', password);
+    try {
+      const url = `redis://:${password}@127.0.0.1:${h.redis().port}`;
+      const worker = h.cli(['worker', '--redis', url, '--name', 'w1']);
+      const run = h.cli(['run', '-c', 'suite.yaml', '--queue', url]);
+      const ended = await run.done;
+      expect(ended.code, ended.err).toBe(0);
+      await until(() => worker.output().includes('serving'));
+      expect(ended.err).toContain(`coordinating on redis://:***@127.0.0.1:${h.redis().port}`);
+      expect(worker.output()).toContain('serving redis://:***@');
+      expect(ended.out + ended.err + worker.output()).not.toContain(password);
+    } finally {
+      await h.inspect().config('SET', 'requirepass', '');
+    }
+  }, 60_000);
+
   it('20 workers killed in a row during one run: every case stored exactly once', async () => {
     h.project(30, { concurrency: 12 });
     await h.withBehaviour(latency(120), async () => {

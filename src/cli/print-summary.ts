@@ -1,3 +1,4 @@
+import { redactUrl } from '../core/redact-url.js';
 import type { Config } from '../config/config-schema.js';
 import { seconds } from './progress-display.js';
 import type { RunReport } from '../report/run-report.js';
@@ -82,7 +83,7 @@ export function ending(
   if (summary.status === 'stopped')
     lines.push(`run stopped: ${summary.reason ?? 'no reason given'}`);
   if (summary.status === 'interrupted' || summary.status === 'stopped') {
-    const queue = options.queue === undefined ? '' : ` --queue ${options.queue}`;
+    const queue = options.queue === undefined ? '' : ` --queue ${redactUrl(options.queue)}`;
     lines.push(
       `resume with: dify-autoopt run -c ${options.config} --resume ${summary.runId}${queue}`,
     );

@@ -1,3 +1,4 @@
+import { redactUrl } from '../core/redact-url.js';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { storePathOf } from '../config/store-location.js';
@@ -141,7 +142,8 @@ async function runOnWorkers(
 ): Promise<SuiteSummary> {
   // Loaded only for a distributed run: BullMQ and ioredis are large.
   const { coordinateRun } = await import('../run/run-coordinator.js');
-  io.err(`coordinating on ${queueUrl}: start workers with dify-autoopt worker --redis ${queueUrl}`);
+  const shown = redactUrl(queueUrl);
+  io.err(`coordinating on ${shown}: start workers with dify-autoopt worker --redis ${shown}`);
   const summary = await coordinateRun({ ...suite, queueUrl });
   const workers = Object.entries(summary.workers)
     .map(([name, count]) => `${name} ${count}`)

@@ -1,3 +1,4 @@
+import { redactUrl } from '../core/redact-url.js';
 import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { AutoOptError } from '../core/autoopt-error.js';
@@ -137,7 +138,7 @@ function queueFailure(error: unknown, url: string, how: Continuation): AutoOptEr
   const resume = how.kind === 'new' ? '' : `; resume with --resume ${how.runId} --queue`;
   return new AutoOptError(
     'E_QUEUE_FAILED',
-    `the queue's Redis at ${url} failed: ${error instanceof Error ? error.message : String(error)}${resume}`,
+    `the queue's Redis at ${redactUrl(url)} failed: ${error instanceof Error ? error.message : String(error)}${resume}`,
     { cause: error },
   );
 }

@@ -1,3 +1,4 @@
+import { redactUrl } from '../core/redact-url.js';
 import { Redis } from 'ioredis';
 import type { Judge } from '../assertions/assertion.js';
 import { CaseGrader } from '../assertions/case-grader.js';
@@ -121,7 +122,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     );
   });
   options.log(
-    `worker ${options.name}: serving ${options.redisUrl} at concurrency ${options.concurrency}`,
+    `worker ${options.name}: serving ${redactUrl(options.redisUrl)} at concurrency ${options.concurrency}`,
   );
   await new Promise<void>((resolve) => {
     if (options.signal.aborted) resolve();
