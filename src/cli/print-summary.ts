@@ -1,5 +1,5 @@
-import { redactUrl } from '../core/redact-url.js';
 import type { Config } from '../config/config-schema.js';
+import { redactUrl } from '../core/redact-url.js';
 import { seconds } from './progress-display.js';
 import type { RunReport } from '../report/run-report.js';
 import { variantLines } from '../report/variant-lines.js';

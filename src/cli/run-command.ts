@@ -1,7 +1,7 @@
-import { redactUrl } from '../core/redact-url.js';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { storePathOf } from '../config/store-location.js';
+import { redactUrl } from '../core/redact-url.js';
 import { loadConfig } from '../config/load-config.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import { RunProgress } from '../run/run-progress.js';

@@ -1,7 +1,7 @@
-import { redactUrl } from '../core/redact-url.js';
 import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { AutoOptError } from '../core/autoopt-error.js';
+import { redactUrl } from '../core/redact-url.js';
 import { CaseQueue } from '../queue/case-queue.js';
 import { RunChannel } from '../queue/run-channel.js';
 import type { ResultRecord } from '../store/run-store.js';
@@ -151,8 +151,7 @@ async function drainStream(channel: RunChannel, store: CoordinateOptions['store'
       if (messages.length === 0) break;
       const records: ResultRecord[] = [];
       for (const { entry } of messages)
-        if (entry.kind === 'result')
-          records.push({ ...(entry.record as ResultRecord), worker: entry.worker });
+        if (entry.kind === 'result') records.push(entry.record as ResultRecord);
       store.saveResults(channel.runId, records);
       await channel.acknowledge(messages.map((m) => m.id));
     }
@@ -221,7 +220,7 @@ async function collect(
       workers[entry.worker] = (workers[entry.worker] ?? 0) + 1;
       options.progress?.receivedFrom(entry.worker);
       feeder.settled();
-      sink.write({ ...record, worker: entry.worker });
+      sink.write(record);
     }
     // Committed before acknowledged: a crash in between finds them again in the backlog.
     sink.flush();

@@ -1,9 +1,9 @@
-import { redactUrl } from '../core/redact-url.js';
 import { Redis } from 'ioredis';
 import type { Judge } from '../assertions/assertion.js';
 import { CaseGrader } from '../assertions/case-grader.js';
 import { apiBaseOf, type Config, type WorkflowConfig } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
+import { redactUrl } from '../core/redact-url.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import { CancellationToken } from '../executor/cancellation-token.js';
 import type { ExecutionPolicyInput } from '../executor/execution-policy.js';
@@ -192,7 +192,6 @@ async function openRunContext(channel: RunChannel, options: WorkerOptions): Prom
       `worker ${options.name} cannot read the run's configuration: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const limit = config.execution.rate_limit;
   return {
     channel,
     config,
@@ -200,15 +199,7 @@ async function openRunContext(channel: RunChannel, options: WorkerOptions): Prom
     user: `${config.dify.user_prefix}-${channel.runId}`,
     // The run's rate limit is the shared one, taken per call by the target (after its slot).
     policy: executionPolicyFromConfig({ ...config.execution, rate_limit: undefined }),
-    rateLimiter:
-      limit === undefined
-        ? undefined
-        : new GcraRateLimit({
-            redis: channel.redis,
-            key: channel.rateKey,
-            perMinute: limit.per_minute,
-            burst: limit.burst,
-          }),
+    rateLimiter: sharedRateLimit(channel, channel.rateKey, config.execution.rate_limit),
     cancelled: await channel.cancelled(),
     judge: await workerJudge(config, channel),
     slots: new Map(),
@@ -220,18 +211,25 @@ async function openRunContext(channel: RunChannel, options: WorkerOptions): Prom
 
 /** The run's judge, built from this worker's view of the configuration (its key from here). */
 async function workerJudge(config: Config, channel: RunChannel): Promise<Judge | undefined> {
-  const limit = config.judge?.rate_limit;
   return judgeFor(config, {
-    rateLimiter:
-      limit === undefined
-        ? undefined
-        : new GcraRateLimit({
-            redis: channel.redis,
-            key: channel.judgeRateKey,
-            perMinute: limit.per_minute,
-            burst: limit.burst,
-          }),
+    rateLimiter: sharedRateLimit(channel, channel.judgeRateKey, config.judge?.rate_limit),
   });
+}
+
+/** A configured rate limit as one token bucket at `key` for every process of the run. */
+function sharedRateLimit(
+  channel: RunChannel,
+  key: string,
+  limit: { readonly per_minute: number; readonly burst: number } | undefined,
+): GcraRateLimit | undefined {
+  return limit === undefined
+    ? undefined
+    : new GcraRateLimit({
+        redis: channel.redis,
+        key,
+        perMinute: limit.per_minute,
+        burst: limit.burst,
+      });
 }
 
 /** The workflow a case belongs to. @throws RunRefused when the configuration lacks it. */
@@ -304,7 +302,7 @@ async function runJob(
     await run.channel.send({
       kind: 'result',
       worker: options.name,
-      record: { ...record, deliveries: job.deliveries },
+      record: { ...record, worker: options.name, deliveries: job.deliveries },
     });
   } finally {
     run.inFlight.delete(token);

@@ -141,16 +141,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    description: 'the worker that ran each result of a distributed run (null for a local run)',
+    description:
+      'distributed runs: the worker that ran each result and how many times the queue handed its case out (null for a local run)',
     sql: `
       ALTER TABLE results ADD COLUMN worker TEXT;
-    `,
-  },
-  {
-    version: 7,
-    description:
-      'how many times the queue handed out the case of each result of a distributed run (null for a local run)',
-    sql: `
       ALTER TABLE results ADD COLUMN deliveries INTEGER;
     `,
   },
