@@ -21,6 +21,7 @@ const layers = {
   // works as the CLI does; the simulator imports only core, so no cycle can form.
   run: ['core', 'stats', 'executor', 'dify', 'config', 'assertions', 'store', 'queue', 'simulator'],
   report: ['core', 'stats', 'run', 'store', 'assertions'],
+  viewer: ['core', 'stats', 'store'],
   optimizer: [
     'core',
     'stats',
@@ -43,6 +44,7 @@ const layers = {
     'config',
     'store',
     'simulator',
+    'viewer',
   ],
 };
 const zones = Object.entries(layers).flatMap(([layer, allowed]) =>

@@ -10,6 +10,7 @@ import { registerRun } from './register-run.js';
 import { registerRuns } from './register-runs.js';
 import { registerSimulate } from './register-simulate.js';
 import { registerValidate } from './register-validate.js';
+import { registerView } from './register-view.js';
 import { registerWorker } from './register-worker.js';
 // Commands load their modules when they run: start-up stays short, and `run` loads only what
 // a run needs.
@@ -25,6 +26,7 @@ const COMMANDS: readonly ((program: Command, cli: Cli) => void)[] = [
   registerReport,
   registerWorker,
   registerSimulate,
+  registerView,
 ];
 
 // Errors that mean the user's input is wrong: exit code 2.

@@ -1,3 +1,4 @@
+import { untilAborted } from '../core/abort-signal.js';
 import { AutoOptError } from '../core/autoopt-error.js';
 import { loadSimulatorConfig } from '../simulator/simulator-config.js';
 import { DifySimulator } from '../simulator/simulator-server.js';
@@ -29,17 +30,7 @@ export async function runSimulate(
   );
   for (const app of apps) out(`  app ${app.id}: API key ${app.apiKey}`);
   out('Ctrl-C to stop.');
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else
-      signal.addEventListener(
-        'abort',
-        () => {
-          resolve();
-        },
-        { once: true },
-      );
-  });
+  await untilAborted(signal);
   await simulator.close();
   out('simulator stopped');
 }

@@ -33,6 +33,15 @@ export class Journal {
     return (this.#recorded.get(kind)?.length ?? 0) > (this.#next.get(kind) ?? 0);
   }
 
+  /**
+   * Keeps the app's own text of each target prompt (step `prompts`, once), so what reads the
+   * journal later (the viewer) can show each edit as a diff from where the search began.
+   */
+  keepBaselinePrompts(prompts: Readonly<Record<string, string>>): void {
+    if (this.#store.optimizationSteps(this.#id, 'prompts').length === 0)
+      this.#store.addOptimizationStep(this.#id, 'prompts', 0, prompts);
+  }
+
   /** Journals step `seq` of `kind`, committed at once. */
   record(kind: StepKind, seq: number, data: unknown): void {
     this.#store.addOptimizationStep(this.#id, kind, seq, data);

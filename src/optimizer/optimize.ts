@@ -356,6 +356,7 @@ async function optimizeOn(options: OptimizeOptions, setup: Setup): Promise<Optim
   const { store } = options;
   const { id, settings, cases, source, targets } = setup;
   const journal = new Journal(store, id);
+  journal.keepBaselinePrompts(Object.fromEntries(targets.map((s) => [s.address, s.text])));
   const earlierMs = store
     .optimizationSteps(id, 'evaluation')
     .reduce<number>((sum, e) => sum + (e as Evaluation).ms, 0);

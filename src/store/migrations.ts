@@ -148,4 +148,93 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE results ADD COLUMN deliveries INTEGER;
     `,
   },
+  {
+    version: 7,
+    description:
+      "the viewer's narrow, indexed copy of each result (result_index), its grades (result_grades) and its searchable text (result_text, trigram), kept by triggers as results are written",
+    sql: `
+      CREATE TABLE result_index (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        case_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        workflow_id TEXT NOT NULL,
+        variant TEXT,
+        status TEXT NOT NULL,
+        passed INTEGER NOT NULL,
+        score REAL,
+        duration_ms REAL,
+        tokens REAL,
+        cost REAL,
+        attempts INTEGER NOT NULL,
+        error_code TEXT,
+        worker TEXT,
+        UNIQUE (run_id, case_id)
+      );
+      CREATE INDEX result_index_by_position ON result_index(run_id, position);
+      CREATE INDEX result_index_by_status ON result_index(run_id, status, position);
+      CREATE INDEX result_index_by_passed ON result_index(run_id, passed, position);
+      CREATE INDEX result_index_by_workflow ON result_index(run_id, workflow_id, variant, position);
+      CREATE INDEX result_index_by_duration ON result_index(run_id, duration_ms);
+      CREATE INDEX result_index_by_tokens ON result_index(run_id, tokens);
+      CREATE INDEX result_index_by_cost ON result_index(run_id, cost);
+      CREATE INDEX result_index_by_score ON result_index(run_id, score);
+      CREATE TABLE result_grades (
+        result_id INTEGER NOT NULL REFERENCES result_index(id) ON DELETE CASCADE,
+        run_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        pass INTEGER NOT NULL,
+        score REAL,
+        error INTEGER NOT NULL
+      );
+      CREATE INDEX result_grades_by_name ON result_grades(run_id, name, pass, result_id);
+      CREATE INDEX result_grades_by_result ON result_grades(result_id);
+      CREATE VIRTUAL TABLE result_text USING fts5(text, tokenize = 'trigram');
+      CREATE TRIGGER result_index_gone AFTER DELETE ON result_index BEGIN
+        DELETE FROM result_text WHERE rowid = OLD.id;
+      END;
+      CREATE TRIGGER result_written AFTER INSERT ON results BEGIN
+        DELETE FROM result_index WHERE run_id = NEW.run_id AND case_id = NEW.case_id;
+        INSERT INTO result_index (run_id, case_id, position, workflow_id, variant, status, passed,
+          score, duration_ms, tokens, cost, attempts, error_code, worker)
+        VALUES (NEW.run_id, NEW.case_id,
+          COALESCE((SELECT position FROM cases WHERE run_id = NEW.run_id AND case_id = NEW.case_id), 0),
+          NEW.workflow_id, NEW.prompt_variant, NEW.status,
+          COALESCE(NEW.passed, NEW.status = 'succeeded'), NEW.score,
+          CASE WHEN NEW.dify_status IS NULL THEN NULL ELSE NEW.duration_ms END,
+          NEW.tokens, NEW.cost, NEW.attempts, NEW.error_code, NEW.worker);
+        INSERT INTO result_grades (result_id, run_id, name, type, pass, score, error)
+          SELECT (SELECT id FROM result_index WHERE run_id = NEW.run_id AND case_id = NEW.case_id),
+            NEW.run_id, COALESCE(json_extract(g.value, '$.name'), json_extract(g.value, '$.type'), '?'),
+            COALESCE(json_extract(g.value, '$.type'), '?'), COALESCE(json_extract(g.value, '$.pass'), 0),
+            json_extract(g.value, '$.score'), json_extract(g.value, '$.errorCode') IS NOT NULL
+          FROM json_each(CASE WHEN json_valid(NEW.grades_json) THEN NEW.grades_json ELSE '[]' END) AS g;
+        INSERT INTO result_text (rowid, text)
+          SELECT id, concat_ws(' ',
+            (SELECT inputs_json FROM cases WHERE run_id = NEW.run_id AND case_id = NEW.case_id),
+            (SELECT query FROM cases WHERE run_id = NEW.run_id AND case_id = NEW.case_id),
+            NEW.answer, NEW.outputs_json, NEW.error_message)
+          FROM result_index WHERE run_id = NEW.run_id AND case_id = NEW.case_id;
+      END;
+      INSERT INTO result_index (run_id, case_id, position, workflow_id, variant, status, passed,
+        score, duration_ms, tokens, cost, attempts, error_code, worker)
+      SELECT r.run_id, r.case_id, COALESCE(c.position, 0), r.workflow_id, r.prompt_variant,
+        r.status, COALESCE(r.passed, r.status = 'succeeded'), r.score,
+        CASE WHEN r.dify_status IS NULL THEN NULL ELSE r.duration_ms END,
+        r.tokens, r.cost, r.attempts, r.error_code, r.worker
+      FROM results AS r LEFT JOIN cases AS c ON c.run_id = r.run_id AND c.case_id = r.case_id;
+      INSERT INTO result_grades (result_id, run_id, name, type, pass, score, error)
+        SELECT i.id, i.run_id, COALESCE(json_extract(g.value, '$.name'), json_extract(g.value, '$.type'), '?'),
+          COALESCE(json_extract(g.value, '$.type'), '?'),
+          COALESCE(json_extract(g.value, '$.pass'), 0), json_extract(g.value, '$.score'),
+          json_extract(g.value, '$.errorCode') IS NOT NULL
+        FROM result_index AS i JOIN results AS r ON r.run_id = i.run_id AND r.case_id = i.case_id,
+          json_each(CASE WHEN json_valid(r.grades_json) THEN r.grades_json ELSE '[]' END) AS g;
+      INSERT INTO result_text (rowid, text)
+        SELECT i.id, concat_ws(' ', c.inputs_json, c.query, r.answer, r.outputs_json, r.error_message)
+        FROM result_index AS i JOIN results AS r ON r.run_id = i.run_id AND r.case_id = i.case_id
+          LEFT JOIN cases AS c ON c.run_id = i.run_id AND c.case_id = i.case_id;
+    `,
+  },
 ];

@@ -10,6 +10,7 @@ import {
   type Row,
 } from './result-rows.js';
 import { toStoreError } from './store-error.js';
+import { StatementCache } from './statement-cache.js';
 
 export type { ResultRecord } from './result-rows.js';
 
@@ -100,7 +101,7 @@ export class RunStore {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #now: () => number;
-  readonly #statements = new Map<string, Database.Statement>();
+  readonly #statements: StatementCache;
 
   readonly #readonly: boolean;
 
@@ -109,20 +110,12 @@ export class RunStore {
     this.#db = db;
     this.#now = now;
     this.#readonly = readonly;
+    this.#statements = new StatementCache(db, path);
   }
 
   /** A prepared statement, prepared once per store: preparing is most of a small write's cost. */
   #sql(text: string): Database.Statement {
-    let statement = this.#statements.get(text);
-    if (statement === undefined) {
-      try {
-        statement = this.#db.prepare(text);
-      } catch (error) {
-        throw toStoreError(error, this.path);
-      }
-      this.#statements.set(text, statement);
-    }
-    return statement;
+    return this.#statements.get(text);
   }
 
   /**
