@@ -31,6 +31,8 @@ export function writeRun(
     readonly finish?: boolean;
     /** Cases of another variant in a run already made: their ids start with `prefix`. */
     readonly prefix?: string;
+    /** How many of the cases have a result yet (all by default). */
+    readonly results?: number;
   } = {},
 ): void {
   const prefix = options.prefix ?? '';
@@ -55,7 +57,7 @@ export function writeRun(
   );
   store.saveResults(
     id,
-    Array.from({ length: n }, (_, i) =>
+    Array.from({ length: options.results ?? n }, (_, i) =>
       aResult(`${prefix}case-${String(i)}`, {
         variant,
         answer: i === 3 ? HOSTILE : `answer about topic ${String(i)}`,
