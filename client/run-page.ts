@@ -180,16 +180,17 @@ export function RunPage({
     };
   });
   const summary = loaded.value;
-  if (summary === undefined)
-    return loaded.state === 'error'
-      ? html`<${Failure} error=${loaded.error} />`
-      : html`<p class="muted">Loading run…</p>`;
-  const { run } = summary;
-  const select = (name: string, options: readonly string[], label: string): VNode =>
-    html` <label
+  if (summary === undefined && loaded.state === 'error')
+    return html`<${Failure} error=${loaded.error} />`;
+  const run = summary?.run;
+  // The table does not wait for the summary: a filter's options come with it, its value now.
+  const select = (name: string, known: readonly string[], label: string): VNode => {
+    const value = current[name];
+    const options = value === undefined || known.includes(value) ? known : [...known, value];
+    return html`<label
       >${label}
       <select
-        value=${current[name] ?? '*'}
+        value=${value ?? '*'}
         onChange=${(e: Event) => {
           const v = (e.target as HTMLSelectElement).value;
           set({ [name]: v === '*' ? undefined : v });
@@ -199,27 +200,28 @@ export function RunPage({
         ${options.map((o) => html`<option value=${o}>${o === '' ? '(none)' : o}</option>`)}
       </select></label
     >`;
+  };
   return html`
     <h1>
       Run
-      <span class="case-id">${run.id}</span>
-      ${run.running ? html`<span class="status running">● running</span>` : html`<span class=${`status ${run.status}`}>${run.status}</span>`}
+      <span class="case-id">${id}</span>
+      ${run === undefined ? null : run.running ? html`<span class="status running">● running</span>` : html`<span class=${`status ${run.status}`}>${run.status}</span>`}
     </h1>
-    <p class="muted">
-      ${[when(run.createdAt), run.configFile ?? 'no configuration file', run.workflows.join(', '), ...(run.statusReason === null ? [] : [run.statusReason])].join(' · ')}
-      ${run.optimization ? html`<a class="badge" href=${hrefOf('optimization', run.id)}>its optimization</a>` : null}
-    </p>
-    <${Summary} summary=${summary} />
+    ${
+      run === undefined
+        ? html`<p class="muted">Loading the summary…</p>`
+        : html`<p class="muted">
+            ${[when(run.createdAt), run.configFile ?? 'no configuration file', run.workflows.join(', '), ...(run.statusReason === null ? [] : [run.statusReason])].join(' · ')}
+            ${run.optimization ? html`<a class="badge" href=${hrefOf('optimization', run.id)}>its optimization</a>` : null}
+          </p>`
+    }
+    ${summary === undefined ? null : html`<${Summary} summary=${summary} />`}
     <h2>Results</h2>
     <div class="toolbar">
-      ${select('status', ['passed', 'failed', ...Object.keys(summary.statuses)], 'Status')}
-      ${select('workflow', run.workflows, 'Workflow')}
-      ${run.variants.length > 0 ? select('variant', ['', ...run.variants], 'Variant') : null}
-      ${select(
-        'assertion',
-        summary.assertions.map((a) => a.name),
-        'Failed assertion',
-      )}
+      ${select('status', ['passed', 'failed', ...Object.keys(summary?.statuses ?? {})], 'Status')}
+      ${select('workflow', run?.workflows ?? [], 'Workflow')}
+      ${(run?.variants.length ?? 0) > 0 || current.variant !== undefined ? select('variant', ['', ...(run?.variants ?? [])], 'Variant') : null}
+      ${select('assertion', summary?.assertions.map((a) => a.name) ?? [], 'Failed assertion')}
       <input
         type="search"
         data-search

@@ -46,6 +46,9 @@ mkdirSync('dist/web', { recursive: true });
 await build({
   entryPoints: { app: 'client/main.ts' },
   outdir: 'dist/web',
+  // Chart.js in a chunk of its own, loaded when the first chart is drawn.
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   format: 'esm',
   platform: 'browser',

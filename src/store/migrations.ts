@@ -169,6 +169,8 @@ export const MIGRATIONS: readonly Migration[] = [
         attempts INTEGER NOT NULL,
         error_code TEXT,
         worker TEXT,
+        case_index INTEGER NOT NULL,
+        repeat_index INTEGER NOT NULL,
         UNIQUE (run_id, case_id)
       );
       CREATE INDEX result_index_by_position ON result_index(run_id, position);
@@ -179,6 +181,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX result_index_by_tokens ON result_index(run_id, tokens);
       CREATE INDEX result_index_by_cost ON result_index(run_id, cost);
       CREATE INDEX result_index_by_score ON result_index(run_id, score);
+      CREATE INDEX result_index_cover ON result_index(run_id, workflow_id, variant, case_index,
+        repeat_index, status, passed, tokens, cost, duration_ms, case_id);
       CREATE TABLE result_grades (
         result_id INTEGER NOT NULL REFERENCES result_index(id) ON DELETE CASCADE,
         run_id TEXT NOT NULL,
@@ -188,7 +192,7 @@ export const MIGRATIONS: readonly Migration[] = [
         score REAL,
         error INTEGER NOT NULL
       );
-      CREATE INDEX result_grades_by_name ON result_grades(run_id, name, pass, result_id);
+      CREATE INDEX result_grades_by_name ON result_grades(run_id, name, pass, result_id, type, error, score);
       CREATE INDEX result_grades_by_result ON result_grades(result_id);
       CREATE VIRTUAL TABLE result_text USING fts5(text, tokenize = 'trigram');
       CREATE TRIGGER result_index_gone AFTER DELETE ON result_index BEGIN
@@ -197,13 +201,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER result_written AFTER INSERT ON results BEGIN
         DELETE FROM result_index WHERE run_id = NEW.run_id AND case_id = NEW.case_id;
         INSERT INTO result_index (run_id, case_id, position, workflow_id, variant, status, passed,
-          score, duration_ms, tokens, cost, attempts, error_code, worker)
-        VALUES (NEW.run_id, NEW.case_id,
-          COALESCE((SELECT position FROM cases WHERE run_id = NEW.run_id AND case_id = NEW.case_id), 0),
-          NEW.workflow_id, NEW.prompt_variant, NEW.status,
-          COALESCE(NEW.passed, NEW.status = 'succeeded'), NEW.score,
+          score, duration_ms, tokens, cost, attempts, error_code, worker, case_index, repeat_index)
+        SELECT NEW.run_id, NEW.case_id, COALESCE(c.position, 0), NEW.workflow_id, NEW.prompt_variant,
+          NEW.status, COALESCE(NEW.passed, NEW.status = 'succeeded'), NEW.score,
           CASE WHEN NEW.dify_status IS NULL THEN NULL ELSE NEW.duration_ms END,
-          NEW.tokens, NEW.cost, NEW.attempts, NEW.error_code, NEW.worker);
+          NEW.tokens, NEW.cost, NEW.attempts, NEW.error_code, NEW.worker,
+          COALESCE(c.case_index, 0), COALESCE(c.repeat_index, 0)
+        FROM (SELECT 1) LEFT JOIN cases AS c ON c.run_id = NEW.run_id AND c.case_id = NEW.case_id;
         INSERT INTO result_grades (result_id, run_id, name, type, pass, score, error)
           SELECT (SELECT id FROM result_index WHERE run_id = NEW.run_id AND case_id = NEW.case_id),
             NEW.run_id, COALESCE(json_extract(g.value, '$.name'), json_extract(g.value, '$.type'), '?'),
@@ -218,11 +222,12 @@ export const MIGRATIONS: readonly Migration[] = [
           FROM result_index WHERE run_id = NEW.run_id AND case_id = NEW.case_id;
       END;
       INSERT INTO result_index (run_id, case_id, position, workflow_id, variant, status, passed,
-        score, duration_ms, tokens, cost, attempts, error_code, worker)
+        score, duration_ms, tokens, cost, attempts, error_code, worker, case_index, repeat_index)
       SELECT r.run_id, r.case_id, COALESCE(c.position, 0), r.workflow_id, r.prompt_variant,
         r.status, COALESCE(r.passed, r.status = 'succeeded'), r.score,
         CASE WHEN r.dify_status IS NULL THEN NULL ELSE r.duration_ms END,
-        r.tokens, r.cost, r.attempts, r.error_code, r.worker
+        r.tokens, r.cost, r.attempts, r.error_code, r.worker,
+        COALESCE(c.case_index, 0), COALESCE(c.repeat_index, 0)
       FROM results AS r LEFT JOIN cases AS c ON c.run_id = r.run_id AND c.case_id = r.case_id;
       INSERT INTO result_grades (result_id, run_id, name, type, pass, score, error)
         SELECT i.id, i.run_id, COALESCE(json_extract(g.value, '$.name'), json_extract(g.value, '$.type'), '?'),

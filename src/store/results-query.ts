@@ -40,9 +40,9 @@ const phrase = (text: string): string => `"${text.replaceAll('"', '""')}"`;
 /** A LIKE pattern matching `text` anywhere, `!` escaping its wildcards. */
 const anywhere = (text: string): string => `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 
-function filters(query: ResultsQuery): { where: string[]; params: unknown[] } {
+function filters(runId: string, query: ResultsQuery): { where: string[]; params: unknown[] } {
   const where = ['i.run_id = ?'];
-  const params: unknown[] = [];
+  const params: unknown[] = [runId];
   if (query.status === 'passed' || query.status === 'failed') {
     where.push('i.passed = ?');
     params.push(query.status === 'passed' ? 1 : 0);
@@ -60,9 +60,9 @@ function filters(query: ResultsQuery): { where: string[]; params: unknown[] } {
   }
   if (query.assertion !== undefined) {
     where.push(
-      'i.id IN (SELECT result_id FROM result_grades WHERE run_id = i.run_id AND name = ? AND pass = 0)',
+      'i.id IN (SELECT result_id FROM result_grades WHERE run_id = ? AND name = ? AND pass = 0)',
     );
-    params.push(query.assertion);
+    params.push(runId, query.assertion);
   }
   const q = query.q?.trim() ?? '';
   if (q !== '') {
@@ -79,15 +79,18 @@ function filters(query: ResultsQuery): { where: string[]; params: unknown[] } {
 }
 
 /**
- * The SQL of a results page: how many match, and the page (run id first, then `params`, then
- * limit and offset). Ties are broken by the row id, so pages never overlap.
+ * The SQL of a results page of run `runId`: how many match, and the page (`params`, then limit
+ * and offset). Ties are broken by the row id, so pages never overlap.
  */
-export function resultsPageSql(query: ResultsQuery): {
+export function resultsPageSql(
+  runId: string,
+  query: ResultsQuery,
+): {
   readonly count: string;
   readonly page: string;
   readonly params: unknown[];
 } {
-  const { where, params } = filters(query);
+  const { where, params } = filters(runId, query);
   const descending = query.sort.startsWith('-');
   const column = SORTS[(descending ? query.sort.slice(1) : query.sort) as keyof typeof SORTS];
   const direction = descending ? 'DESC' : 'ASC';

@@ -78,8 +78,10 @@ describe('StoreReader', () => {
       { name: 'mentions', graded: 6, passed: 4 },
       { name: 'short', graded: 6, passed: 6 },
     ]);
-    expect(reader.latencyPercentiles('r1', [50, 100])).toEqual({ p50: 300, p100: 600 });
-    expect(reader.latencyHistogram('r1', 3).counts).toEqual([1, 2, 3]);
+    expect(reader.latency('r1', [50, 100], 3)).toEqual({
+      percentiles: { p50: 300, p100: 600 },
+      histogram: { width: 200, counts: [1, 2, 3] },
+    });
     reader.close();
   });
 

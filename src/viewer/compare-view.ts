@@ -1,5 +1,5 @@
 import { mcnemarExactP, pairedDifferenceInterval } from '../stats/mcnemar.js';
-import type { StoreReader, Verdict } from '../store/store-reader.js';
+import type { Flipped, StoreReader } from '../store/store-reader.js';
 import { rateOf, type Rate } from './run-summary.js';
 import { ViewerError } from './viewer-error.js';
 
@@ -46,31 +46,6 @@ export interface ComparisonView {
 }
 
 /**
- * A side's verdicts by pairing key: the workflow, case and repeat, and the variant unless the
- * side picked one (so a run without variants pairs with one variant of another).
- */
-function verdictsOf(reader: StoreReader, side: Side): Map<string, Verdict> {
-  const byKey = new Map<string, Verdict>();
-  for (const verdict of reader.verdicts(side.runId)) {
-    if (side.variant !== undefined && (verdict.variant ?? '') !== side.variant) continue;
-    const key = `${verdict.key}\u001f${side.variant === undefined ? (verdict.variant ?? '*') : '*'}`;
-    if (!byKey.has(key)) byKey.set(key, verdict);
-  }
-  return byKey;
-}
-
-const tally = (verdicts: Iterable<Verdict>): { passed: number; ended: number } => {
-  let passed = 0;
-  let ended = 0;
-  for (const v of verdicts) {
-    if (!v.ended) continue;
-    ended += 1;
-    if (v.passed) passed += 1;
-  }
-  return { passed, ended };
-};
-
-/**
  * Two runs, or two variants of one run, compared: each side's pass rate with its interval, the
  * cases paired (same workflow, case and repeat), McNemar's exact p on the discordant pairs, the
  * difference's interval, and the cases that flipped with both outputs.
@@ -81,38 +56,34 @@ export function compareView(
   a: string | undefined,
   b: string | undefined,
 ): ComparisonView {
+  return reader.perVersion(`compare:${a ?? ''}\u001f${b ?? ''}`, () => comparison(reader, a, b));
+}
+
+function comparison(
+  reader: StoreReader,
+  a: string | undefined,
+  b: string | undefined,
+): ComparisonView {
   const left = sideOf(reader, a, 'a');
   const right = sideOf(reader, b, 'b');
-  const before = verdictsOf(reader, left);
-  const after = verdictsOf(reader, right);
-  const regressed: [Verdict, Verdict][] = [];
-  const improved: [Verdict, Verdict][] = [];
-  let paired = 0;
-  for (const [key, x] of before) {
-    const y = after.get(key);
-    if (y === undefined || !x.ended || !y.ended) continue;
-    paired += 1;
-    if (x.passed && !y.passed) regressed.push([x, y]);
-    if (!x.passed && y.passed) improved.push([x, y]);
-  }
-  const flipped = (pairs: readonly [Verdict, Verdict][]): Flip[] =>
-    pairs.slice(0, MAX_FLIPPED).map(([x, y]) => ({
-      workflowId: x.workflowId,
-      a: { caseId: x.caseId, passed: x.passed, output: reader.output(left.runId, x.caseId) },
-      b: { caseId: y.caseId, passed: y.passed, output: reader.output(right.runId, y.caseId) },
+  const pairing = reader.pairing(left, right, MAX_FLIPPED);
+  const flips = (pairs: readonly Flipped[]): Flip[] =>
+    pairs.map((pair) => ({
+      workflowId: pair.workflowId,
+      a: { ...pair.a, output: reader.output(left.runId, pair.a.caseId) },
+      b: { ...pair.b, output: reader.output(right.runId, pair.b.caseId) },
     }));
-  const l = tally(before.values());
-  const r = tally(after.values());
+  const { paired, regressed, improved } = pairing;
   return {
-    a: { ...left, ...rateOf(l.passed, l.ended) },
-    b: { ...right, ...rateOf(r.passed, r.ended) },
+    a: { ...left, ...rateOf(pairing.a.passed, pairing.a.ended) },
+    b: { ...right, ...rateOf(pairing.b.passed, pairing.b.ended) },
     paired,
-    regressedCount: regressed.length,
-    improvedCount: improved.length,
-    pValue: mcnemarExactP(regressed.length, improved.length),
-    delta: paired === 0 ? 0 : (improved.length - regressed.length) / paired,
-    deltaInterval: pairedDifferenceInterval(regressed.length, improved.length, paired),
-    regressed: flipped(regressed),
-    improved: flipped(improved),
+    regressedCount: regressed,
+    improvedCount: improved,
+    pValue: mcnemarExactP(regressed, improved),
+    delta: paired === 0 ? 0 : (improved - regressed) / paired,
+    deltaInterval: pairedDifferenceInterval(regressed, improved, paired),
+    regressed: flips(pairing.regressedPairs),
+    improved: flips(pairing.improvedPairs),
   };
 }

@@ -66,6 +66,10 @@ const PERCENTILES = [50, 90, 95, 99] as const;
  * Undefined when the store has no such run.
  */
 export function runSummary(reader: StoreReader, id: string): RunSummaryView | undefined {
+  return reader.perVersion(`summary:${id}`, () => summaryOf(reader, id));
+}
+
+function summaryOf(reader: StoreReader, id: string): RunSummaryView | undefined {
   const run = reader.run(id);
   if (run === undefined) return undefined;
   const groups = reader.groups(id).map((g) => ({
@@ -76,6 +80,7 @@ export function runSummary(reader: StoreReader, id: string): RunSummaryView | un
     cost: num(g.cost),
     meanMs: maybe(g.meanMs),
   }));
+  const latency = reader.latency(id, PERCENTILES, 20);
   const assertions = reader.assertions(id).map((a) => ({
     name: String(a.name),
     type: String(a.type),
@@ -88,7 +93,7 @@ export function runSummary(reader: StoreReader, id: string): RunSummaryView | un
     groups,
     assertions,
     statuses: reader.statuses(id),
-    latency: reader.latencyPercentiles(id, PERCENTILES),
-    histogram: reader.latencyHistogram(id, 20),
+    latency: latency.percentiles,
+    histogram: latency.histogram,
   };
 }

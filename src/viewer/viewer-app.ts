@@ -46,8 +46,10 @@ function events(c: Context, options: ViewerOptions): Response {
     let version = reader.dataVersion();
     let quiet = 0;
     await stream.writeSSE({ event: 'hello', data: String(version) });
-    while (!stream.aborted && !stream.closed && signal?.aborted !== true) {
+    const open = (): boolean => !stream.aborted && !stream.closed && signal?.aborted !== true;
+    while (open()) {
       await stream.sleep(pollMs);
+      if (!open()) break;
       const now = reader.dataVersion();
       quiet += pollMs;
       if (now !== version) {
