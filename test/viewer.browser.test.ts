@@ -117,6 +117,8 @@ describe('the viewer in Chromium', () => {
   it('opens a case in the drawer, moves with j, closes with Esc, and links to it', async () => {
     await page.click('.table-body .row');
     await waitFor(`document.querySelector('.drawer h2')?.textContent.includes('case-1')`);
+    // The drawer opens at once; the case's record follows.
+    await waitFor(`document.querySelector('.drawer .grades') !== null`);
     expect(await text('.drawer .grades')).toContain('no "topic" in the answer');
     expect(
       await inPage<number>(`document.querySelectorAll('.drawer .timeline .node').length`),

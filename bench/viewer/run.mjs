@@ -6,8 +6,10 @@
 //      the median of 7 after one warm-up, against the spec's ≤ 50 ms.
 //   3. Chromium: the run page opened cold, until its first result rows are in the page (the
 //      median of 3), against the spec's 1 s.
-// No peer is measured yet: promptfoo's `view` over an eval of the same size is the one to add
-// (its eval would be written by `promptfoo eval`, installed by `npm run bench:e2e:peers`).
+//   4. The peer: promptfoo's `view` against ours over the same --peer-results cases (10,000 by
+//      default; promptfoo's eval of 100,000 takes half an hour here), each stored by its own
+//      tool from the same simulator: pages, failures and search through each one's HTTP API, and
+//      each page until its first results show in Chromium. Needs `npm run bench:e2e:peers`.
 // Options: --results N (default 100000), --quick (10,000 results, 3 timings), --keep (keep the
 // store written), --store PATH (time a kept store instead of writing one).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,8 @@ const given = argv.indexOf('--store');
 /** A store of a run `big` from an earlier bench:viewer (--keep), instead of writing one. */
 const STORE = given >= 0 ? resolve(argv[given + 1]) : undefined;
 const KEEP = argv.includes('--keep');
+const peerAt = argv.indexOf('--peer-results');
+const PEER_N = peerAt >= 0 ? Number(argv[peerAt + 1]) : QUICK ? 2_000 : 10_000;
 const work = mkdtempSync(join(tmpdir(), 'bench-viewer-'));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WORDS = 'invoice refund password account billing export colleague language card mobile'.split(
@@ -188,11 +192,11 @@ async function serverTimes(path, writing) {
 }
 
 /**
- * Opens `url` cold in Chromium `times` times: ms from the navigation's start until `selector`
- * is in the page, as the page's own clock saw it (a mutation observer set before the page
- * loads), not when the test's polling noticed.
+ * Opens `url` cold in Chromium `times` times: ms from the navigation's start until `shown` (an
+ * expression of the page) holds, as the page's own clock saw it (a mutation observer set before
+ * the page loads), not when the test's polling noticed.
  */
-async function firstRows(url, selector, times) {
+async function firstRows(url, shown, times) {
   if (!existsSync(CHROMIUM)) return undefined;
   const puppeteer = (
     await import(join(root, 'node_modules/puppeteer-core/lib/esm/puppeteer/puppeteer-core.js'))
@@ -209,12 +213,12 @@ async function firstRows(url, selector, times) {
       const page = await context.newPage();
       await page.setViewport({ width: 1400, height: 1000 });
       await page.evaluateOnNewDocument(`new MutationObserver((_, observer) => {
-        if (document.querySelector(${JSON.stringify(selector)}) === null) return;
+        if (!(${shown})) return;
         window.__firstRows = performance.now();
         observer.disconnect();
-      }).observe(document, { childList: true, subtree: true });`);
+      }).observe(document, { childList: true, subtree: true, characterData: true });`);
       await page.goto(url, { waitUntil: 'domcontentloaded' });
-      await page.waitForSelector(selector, { timeout: 60_000 });
+      await page.waitForFunction('window.__firstRows !== undefined', { timeout: 120_000 });
       measured.push(await page.evaluate('window.__firstRows'));
       await context.close();
     }
@@ -239,9 +243,25 @@ const finished = await serverTimes(path, false);
 const times = await serverTimes(path, true);
 const reader = StoreReader.open(path);
 const server = await startViewer({ reader, assets: loadAssets(), host: '127.0.0.1', port: 0 });
-const chromiumMs = await firstRows(`${server.url}#/run/big`, '.table-body .row .col.case', 3);
+const chromiumMs = await firstRows(
+  `${server.url}#/run/big`,
+  "document.querySelector('.table-body .row .col.case') !== null",
+  3,
+);
 await server.close();
 reader.close();
+
+const { promptfooPeer } = await import('./promptfoo-peer.mjs');
+const peer = await promptfooPeer({
+  root,
+  work,
+  n: PEER_N,
+  timings: TIMINGS,
+  firstRows,
+  startViewer,
+  StoreReader,
+  loadAssets,
+});
 
 const out = [`# bench:viewer — ${N.toLocaleString('en')} results`, ''];
 out.push('| writing a result | µs |', '|---|---:|');
@@ -266,7 +286,23 @@ out.push('', '| page | ms | target |', '|---|---:|---|');
 out.push(
   `| run page cold, first rows in Chromium | ${fmt(chromiumMs)} | ${chromiumMs === undefined ? 'no Chromium' : chromiumMs < 1000 ? '< 1 s: yes' : '< 1 s: **no**'} |`,
 );
-out.push('', 'Peers: none measured yet (promptfoo view is the one to add).');
+if (peer === undefined)
+  out.push('', 'promptfoo: skipped (`npm run bench:e2e:peers` installs it and Node 22).');
+else {
+  const ratio = (a, b) => (a / b).toFixed(3);
+  out.push(
+    '',
+    `Against promptfoo 0.123's \`view\` (Node 22), ${peer.n.toLocaleString('en')} cases stored by each tool from the same simulator, over HTTP:`,
+    '',
+    '| query | ours ms | promptfoo ms | ours ÷ promptfoo |',
+    '|---|---:|---:|---:|',
+  );
+  for (const [name, t] of Object.entries(peer.server))
+    out.push(`| ${name} | ${fmt(t.ours)} | ${fmt(t.theirs)} | ${ratio(t.ours, t.theirs)} |`);
+  out.push(
+    `| page cold, first results in Chromium | ${fmt(peer.pages.ours)} | ${fmt(peer.pages.theirs)} | ${ratio(peer.pages.ours, peer.pages.theirs)} |`,
+  );
+}
 const report = out.join('\n');
 console.log(report);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
